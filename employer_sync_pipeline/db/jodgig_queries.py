@@ -1,0 +1,155 @@
+"""Read-only queries against JodGig. Times in and out are JodGig local (naive)."""
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from ..domain.batching import batched
+from ..domain.records import Company, JodgigUser, Outlet
+from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER
+from .jodgig_tables import companies, outlet_user, outlets, super_hq_external_companies, users
+
+_IN_LIST_CHUNK = 5000
+_USER_COLUMNS = [users.c[name] for name in JodgigUser.__slots__]
+_COMPANY_COLUMNS = [companies.c[name] for name in Company.__slots__]
+_OUTLET_COLUMNS = [outlets.c[name] for name in Outlet.__slots__]
+
+
+class utc_now(FunctionElement):
+    """The database server's clock, in UTC."""
+
+    type = sa.DateTime()
+    inherit_cache = True
+
+
+@compiles(utc_now, "mysql")
+def _utc_now_mysql(element, compiler, **kw):
+    return "UTC_TIMESTAMP(6)"
+
+
+@compiles(utc_now, "sqlite")
+def _utc_now_sqlite(element, compiler, **kw):
+    return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+
+
+@compiles(utc_now, "postgresql")
+def _utc_now_postgresql(element, compiler, **kw):
+    return "(now() AT TIME ZONE 'UTC')"
+
+
+def source_clock_utc(conn: Connection) -> datetime:
+    """JodGig's own clock: the upper bound of an incremental window (SPEC §4)."""
+    return conn.execute(sa.select(utc_now())).scalar_one().replace(tzinfo=timezone.utc)
+
+
+def select_changed_employer_ids(conn: Connection, lower: datetime | None, upper: datetime) -> list[int]:
+    """Ids of employers changed in ``[lower, upper)`` by any SPEC §4 change source.
+
+    Every branch starts from an ``updated_at`` index. ``lower`` None selects
+    every employer (a full refresh).
+    """
+    if lower is None:
+        return list(conn.execute(_all_employer_ids()).scalars())
+    changed = sa.union(*_change_sources(lower, upper)).subquery()
+    return list(conn.execute(sa.select(changed.c.id).order_by(changed.c.id)).scalars())
+
+
+def _all_employer_ids() -> sa.Select:
+    return sa.select(users.c.id).where(users.c.role.in_(EMPLOYER_ROLES)).order_by(users.c.id)
+
+
+def _in_window(column: sa.ColumnElement, lower: datetime, upper: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(column >= lower, column < upper)
+
+
+def _change_sources(lower: datetime, upper: datetime) -> list[sa.Select]:
+    employers = users.c.role.in_(EMPLOYER_ROLES)
+    changed_companies = sa.select(companies.c.id).where(_in_window(companies.c.updated_at, lower, upper))
+    changed_outlet_companies = sa.select(outlets.c.company_id).where(
+        _in_window(outlets.c.updated_at, lower, upper)
+    )
+    return [
+        sa.select(users.c.id.label("id")).where(employers, _in_window(users.c.updated_at, lower, upper)),
+        sa.select(users.c.id).where(
+            employers, users.c.updated_at.is_(None), _in_window(users.c.created_at, lower, upper)
+        ),
+        sa.select(users.c.id).where(employers, users.c.company_id.in_(changed_companies)),
+        sa.select(users.c.id).where(employers, users.c.company_id.in_(changed_outlet_companies)),
+        sa.select(outlet_user.c.user_id)
+        .join(users, users.c.id == outlet_user.c.user_id)
+        .where(employers, _in_window(outlet_user.c.updated_at, lower, upper)),
+        sa.select(super_hq_external_companies.c.user_id).where(
+            _in_window(super_hq_external_companies.c.updated_at, lower, upper)
+        ),
+        sa.select(super_hq_external_companies.c.user_id).where(
+            super_hq_external_companies.c.company_id.in_(changed_companies)
+        ),
+    ]
+
+
+def load_users(conn: Connection, ids: Iterable[int]) -> list[JodgigUser]:
+    return [
+        JodgigUser(*row)
+        for chunk in _chunks(ids)
+        for row in conn.execute(sa.select(*_USER_COLUMNS).where(users.c.id.in_(chunk)))
+    ]
+
+
+def load_companies(conn: Connection, ids: Iterable[int]) -> dict[int, Company]:
+    return {
+        row.id: Company(*row)
+        for chunk in _chunks(ids)
+        for row in conn.execute(sa.select(*_COMPANY_COLUMNS).where(companies.c.id.in_(chunk)))
+    }
+
+
+def load_pivot_company_ids(conn: Connection, user_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Super-HQ user id → the company ids of its pivot rows."""
+    pivots: dict[int, list[int]] = {}
+    shec = super_hq_external_companies
+    for chunk in _chunks(user_ids):
+        query = sa.select(shec.c.user_id, shec.c.company_id).where(shec.c.user_id.in_(chunk))
+        for user_id, company_id in conn.execute(query):
+            pivots.setdefault(user_id, []).append(company_id)
+    return pivots
+
+
+def load_linked_outlets(conn: Connection, user_ids: Iterable[int]) -> dict[int, list[Outlet]]:
+    """User id → the existing outlets its ``outlet_user`` rows point at."""
+    linked: dict[int, list[Outlet]] = {}
+    for chunk in _chunks(user_ids):
+        query = (
+            sa.select(outlet_user.c.user_id, *_OUTLET_COLUMNS)
+            .join(outlets, outlets.c.id == outlet_user.c.outlet_id)
+            .where(outlet_user.c.user_id.in_(chunk))
+        )
+        for user_id, *outlet in conn.execute(query):
+            linked.setdefault(user_id, []).append(Outlet(*outlet))
+    return linked
+
+
+def load_outlets_of_companies(conn: Connection, company_ids: Iterable[int]) -> list[Outlet]:
+    return [
+        Outlet(*row)
+        for chunk in _chunks(company_ids)
+        for row in conn.execute(sa.select(*_OUTLET_COLUMNS).where(outlets.c.company_id.in_(chunk)))
+    ]
+
+
+def load_hq_managers_of_companies(conn: Connection, company_ids: Iterable[int]) -> list[JodgigUser]:
+    """Every ``HQ_MANAGER`` of the companies: the owner candidates before scoping."""
+    return [
+        JodgigUser(*row)
+        for chunk in _chunks(company_ids)
+        for row in conn.execute(
+            sa.select(*_USER_COLUMNS).where(users.c.company_id.in_(chunk), users.c.role == HQ_MANAGER)
+        )
+    ]
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[tuple[int, ...]]:
+    return batched(sorted(set(ids)), _IN_LIST_CHUNK)

@@ -1,0 +1,33 @@
+"""The ``gig_sync_logs`` table: the incremental watermark and one row per run."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .platform_tables import gig_sync_logs
+
+WATERMARK_MODES = ("incremental", "full_refresh")
+
+
+def last_successful_watermark(conn: Connection, origin_table: str, destination_table: str) -> datetime | None:
+    """``watermark_to`` of the last successful incremental or full sync (SPEC §4)."""
+    log = gig_sync_logs
+    query = (
+        sa.select(log.c.watermark_to)
+        .where(
+            log.c.origin_table == origin_table,
+            log.c.destination_table == destination_table,
+            log.c.is_successful.is_(True),
+            log.c.sync_mode.in_(WATERMARK_MODES),
+        )
+        .order_by(log.c.watermark_to.desc())
+        .limit(1)
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
+def insert_sync_log(conn: Connection, row: Mapping[str, Any]) -> int:
+    return conn.execute(sa.insert(gig_sync_logs).values(**row).returning(gig_sync_logs.c.id)).scalar_one()

@@ -1,0 +1,69 @@
+"""A dialect-aware, guarded, multi-row upsert (PostgreSQL and SQLite)."""
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+Guard = Callable[[sa.Table, Any], sa.ColumnElement[bool]]
+
+
+def dialect_insert(conn: Connection, table: sa.Table):
+    try:
+        return _INSERTS[conn.dialect.name](table)
+    except KeyError:
+        raise NotImplementedError(
+            f"the platform database must be PostgreSQL or SQLite, not {conn.dialect.name}"
+        ) from None
+
+
+def changed(table: sa.Table, excluded: Any, columns: Sequence[str]) -> sa.ColumnElement[bool]:
+    """True when any of ``columns`` would change: no-op updates are skipped."""
+    return sa.or_(*(table.c[name].is_distinct_from(excluded[name]) for name in columns))
+
+
+def upsert_returning_ids(
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    key: Sequence[str],
+    update: Sequence[str],
+    guard: Guard | None = None,
+) -> tuple[dict[tuple, int], int]:
+    """Insert or update ``rows`` on the unique ``key``; return ids for every key and the rows written.
+
+    A row updates only when a mapped column changes and ``guard`` (if given)
+    allows it, so a re-run writes nothing. Rows that are not written are
+    looked up, so every key gets its id.
+    """
+    rows = list({tuple(row[name] for name in key): row for row in rows}.values())
+    if not rows:
+        return {}, 0
+    insert = dialect_insert(conn, table)
+    excluded = insert.excluded
+    condition = changed(table, excluded, update)
+    if guard is not None:
+        condition = sa.and_(guard(table, excluded), condition)
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c[name] for name in key],
+        set_={**{name: excluded[name] for name in update}, "updated_at": sa.func.now()},
+        where=condition,
+    ).returning(table.c.id, *(table.c[name] for name in key))
+    ids = {tuple(found): row_id for row_id, *found in conn.execute(statement, rows)}
+    written = len(ids)
+    missing = {tuple(row[name] for name in key) for row in rows} - ids.keys()
+    ids.update(find_ids(conn, table, key, missing))
+    return ids, written
+
+
+def find_ids(conn: Connection, table: sa.Table, key: Sequence[str], keys: set[tuple]) -> dict[tuple, int]:
+    if not keys:
+        return {}
+    columns = [table.c[name] for name in key]
+    match = columns[0].in_([k[0] for k in keys]) if len(columns) == 1 else sa.tuple_(*columns).in_(keys)
+    query = sa.select(table.c.id, *columns).where(match)
+    return {tuple(found): row_id for row_id, *found in conn.execute(query)}

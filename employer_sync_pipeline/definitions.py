@@ -1,0 +1,18 @@
+"""The one wiring point of the code location."""
+
+import dagster as dg
+
+from .orchestration.jobs import employer_sync_job
+from .orchestration.resources import JodgigDatabase, PlatformDatabase
+from .orchestration.schedules import employer_sync_hourly
+from .orchestration.sentry import SentryResource
+
+defs = dg.Definitions(
+    jobs=[employer_sync_job],
+    schedules=[employer_sync_hourly],
+    resources={
+        "jodgig_db": JodgigDatabase(),
+        "platform_db": PlatformDatabase(),
+        "sentry": SentryResource(),
+    },
+)

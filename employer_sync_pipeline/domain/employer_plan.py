@@ -1,0 +1,61 @@
+"""What one employer should become in the platform, from its JodGig facts."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .mapping import IdentityRow, map_identity
+from .organisation import Membership, live_companies_of, plan_memberships, plan_outlet_assignments
+from .records import Company, JodgigUser, Outlet
+from .scope import ScopeSet, classify_employer
+from .timezone import TimezoneService
+
+EMPLOYER = "employer"
+
+
+@dataclass(frozen=True, slots=True)
+class EmployerFacts:
+    """Everything JodGig says about one employer that the sync needs."""
+
+    user: JodgigUser
+    company: Company | None
+    pivot_companies: tuple[Company | None, ...]
+    linked_outlets: tuple[Outlet, ...]
+
+    def scope_set(self, obsolete_company_ids: frozenset[int]) -> ScopeSet:
+        return classify_employer(self.user, self.company, self.pivot_companies, obsolete_company_ids)
+
+    def related_companies(self) -> tuple[Company, ...]:
+        """Existing companies this employer points at, live or not."""
+        return tuple(c for c in (self.company, *self.pivot_companies) if c is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class EmployerPlan:
+    """The desired platform state of one employer. ``identity`` is None out of scope."""
+
+    user_id: int
+    scope_set: ScopeSet
+    identity: IdentityRow | None
+    memberships: tuple[Membership, ...]
+    outlet_ids: frozenset[int]
+    related_companies: tuple[Company, ...]
+
+
+def plan_employer(
+    facts: EmployerFacts,
+    owners: Mapping[int, int | None],
+    obsolete_company_ids: frozenset[int],
+    tz: TimezoneService,
+) -> EmployerPlan:
+    """Classify, map and plan one employer; raises a RecordError if it cannot be synced."""
+    scope_set = facts.scope_set(obsolete_company_ids)
+    identity = map_identity(facts.user, EMPLOYER, tz) if scope_set.in_scope else None
+    live = live_companies_of(facts.user, scope_set, facts.company, facts.pivot_companies, obsolete_company_ids)
+    return EmployerPlan(
+        user_id=facts.user.id,
+        scope_set=scope_set,
+        identity=identity,
+        memberships=plan_memberships(facts.user, scope_set, live, owners),
+        outlet_ids=plan_outlet_assignments(facts.user, scope_set, facts.linked_outlets),
+        related_companies=facts.related_companies(),
+    )

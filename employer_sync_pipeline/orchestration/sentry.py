@@ -1,0 +1,70 @@
+"""Sentry reporting (SPEC §8): off without ``SENTRY_DSN``; events carry ids, never PII."""
+
+import dagster as dg
+import sentry_sdk
+from pydantic import PrivateAttr
+
+from ..settings import Settings
+from ..sync.results import RecordFailure
+
+
+class SentryResource(dg.ConfigurableResource):
+    """Reports record failures and op errors, tagged with the sync and the Dagster run."""
+
+    sync_name: str = "employer_sync"
+    _enabled: bool = PrivateAttr(default=False)
+    _run_id: str | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        dsn = Settings.from_env().sentry_dsn
+        self._run_id = context.run_id
+        self._enabled = dsn is not None
+        if self._enabled:
+            sentry_sdk.init(
+                dsn=dsn,
+                send_default_pii=False,
+                include_local_variables=False,
+                default_integrations=False,
+                transport=self.transport(),
+            )
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._enabled:
+            sentry_sdk.flush()
+
+    def transport(self):
+        """sentry-sdk's transport; None sends to the DSN. Tests override this."""
+        return None
+
+    def report_record_failure(self, failure: RecordFailure) -> None:
+        """One event per failed record: the JodGig user id as the user, no message text from the data."""
+        if not self._enabled:
+            return
+        with sentry_sdk.new_scope() as scope:
+            scope.set_user({"id": str(failure.remote_gig_user_id)})
+            self._tag(scope)
+            scope.set_tag("error", failure.error)
+            sentry_sdk.capture_message(
+                f"{failure.error}: JodGig user {failure.remote_gig_user_id} failed to sync", level="error"
+            )
+
+    def report_op_failure(self, op_name: str, error: BaseException | None) -> None:
+        if not self._enabled:
+            return
+        with sentry_sdk.new_scope() as scope:
+            self._tag(scope)
+            scope.set_tag("op", op_name)
+            if error is not None:
+                sentry_sdk.capture_exception(error)
+            else:
+                sentry_sdk.capture_message(f"op {op_name} failed", level="error")
+
+    def _tag(self, scope) -> None:
+        scope.set_tag("sync", self.sync_name)
+        scope.set_tag("dagster_run_id", self._run_id)
+
+
+@dg.failure_hook(required_resource_keys={"sentry"})
+def report_op_failure_to_sentry(context: dg.HookContext) -> None:
+    """Unhandled op errors (a database outage, a bug) go to Sentry too."""
+    context.resources.sentry.report_op_failure(context.op.name, context.op_exception)

@@ -1,0 +1,75 @@
+"""Loading what JodGig says about a batch of employers: one query per table."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Connection
+
+from ..db import jodgig_queries as jq
+from ..domain.employer_plan import EmployerFacts
+from ..domain.organisation import resolve_owner_per_company
+from ..domain.scope import ScopeSet, is_company_live
+from .employer_writes import CompanyContext
+
+
+@dataclass(frozen=True)
+class EmployerBatchFacts:
+    facts: tuple[EmployerFacts, ...]
+    context: CompanyContext
+
+
+def load_employer_scope_facts(conn: Connection, user_ids: Iterable[int]) -> list[EmployerFacts]:
+    """Users with their companies and pivots: enough to classify them."""
+    users = jq.load_users(conn, user_ids)
+    pivots = jq.load_pivot_company_ids(conn, [u.id for u in users])
+    company_ids = {u.company_id for u in users if u.company_id is not None}
+    company_ids.update(cid for ids in pivots.values() for cid in ids)
+    companies = jq.load_companies(conn, company_ids)
+    return [
+        EmployerFacts(
+            user=user,
+            company=companies.get(user.company_id) if user.company_id is not None else None,
+            pivot_companies=tuple(companies.get(cid) for cid in pivots.get(user.id, ())),
+            linked_outlets=(),
+        )
+        for user in sorted(users, key=lambda u: u.id)
+    ]
+
+
+def classify_employers(
+    conn: Connection, user_ids: Sequence[int], obsolete_company_ids: frozenset[int]
+) -> dict[int, ScopeSet]:
+    """User id → set, for employers that exist."""
+    return {f.user.id: f.scope_set(obsolete_company_ids) for f in load_employer_scope_facts(conn, user_ids)}
+
+
+def load_employer_batch(
+    conn: Connection, user_ids: Sequence[int], obsolete_company_ids: frozenset[int]
+) -> EmployerBatchFacts:
+    """Facts of each employer, plus the outlets and owners of every live company they touch.
+
+    Owners are resolved over all of a company's candidates in JodGig, not only
+    those in the batch.
+    """
+    scope_facts = load_employer_scope_facts(conn, user_ids)
+    linked = jq.load_linked_outlets(conn, [f.user.id for f in scope_facts])
+    live = {
+        c.id: c
+        for f in scope_facts
+        for c in f.related_companies()
+        if is_company_live(c, obsolete_company_ids)
+    }
+    outlets_by_company: dict[int, list] = {}
+    for outlet in jq.load_outlets_of_companies(conn, live):
+        outlets_by_company.setdefault(outlet.company_id, []).append(outlet)
+    managers_by_company: dict[int, list] = {}
+    for manager in jq.load_hq_managers_of_companies(conn, live):
+        managers_by_company.setdefault(manager.company_id, []).append(manager)
+    owners = {
+        cid: resolve_owner_per_company(company, managers_by_company.get(cid, ()), obsolete_company_ids)
+        for cid, company in live.items()
+    }
+    facts = tuple(
+        EmployerFacts(f.user, f.company, f.pivot_companies, tuple(linked.get(f.user.id, ()))) for f in scope_facts
+    )
+    return EmployerBatchFacts(facts, CompanyContext(outlets_by_company, owners, obsolete_company_ids))
