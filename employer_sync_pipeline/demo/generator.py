@@ -8,7 +8,7 @@ creates the tables and owns the transaction.
 """
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -31,8 +31,6 @@ _DANGLING_OUTLET_LINKS = 2
 _NULL_EMAILS_PER_SCALE = 5
 _DUPLICATE_PAIRS_PER_SCALE = 2
 _INVALID_EMAILS = ("user{id}-no-at-sign.example.com", "user{id}@@x.com", "user {id}@x.com")
-# One super-HQ user per way of being invalid, per scale unit: these six are S_invalid.
-_INVALID_SUPER_HQ_KINDS = ("disabled_user", "disabled", "obsolete", "deleted", "missing", "no_pivots")
 _INSERT_CHUNK = 5000
 
 
@@ -70,7 +68,7 @@ def generate_demo_data(connection: sa.engine.Connection, scale: int = 1, seed: i
 class _PlannedUser:
     row: dict
     scope: ScopeSet | None  # None for talents and admins
-    pivot_kind: str | None = None  # super-HQ users only: "valid" or an _INVALID_SUPER_HQ_KINDS entry
+    pivot_company_ids: list[int] = field(default_factory=list)  # super-HQ users only
 
 
 class _DemoBuilder:
@@ -200,11 +198,22 @@ class _DemoBuilder:
     def _add_employers_without_company(self) -> None:
         for _ in range(self._count("B")):
             self._add_employer(ScopeSet.B, self.missing_company_id, HQ_MANAGER)
+        live = self.company_ids["live"]
         for _ in range(self._count("S") - self._count("S_invalid")):
-            self._add_employer(ScopeSet.S, None, SUPER_HQ_EXTERNAL).pivot_kind = "valid"
-        for kind in _INVALID_SUPER_HQ_KINDS * self.scale:
-            status = 0 if kind == "disabled_user" else 1
-            self._add_employer(ScopeSet.S_INVALID, None, SUPER_HQ_EXTERNAL, status=status).pivot_kind = kind
+            extra = self.rng.sample(range(1, len(self.companies) + 1), self.rng.randint(0, 2))
+            self._add_super_hq(ScopeSet.S, [self.rng.choice(live), *extra])
+        # One per way of being invalid (user status, pivot companies), per scale unit: these six are S_invalid.
+        invalid_ways = (
+            (0, live), (1, self.company_ids["disabled"]), (1, self.company_ids["obsolete"]),
+            (1, self.company_ids["deleted"]), (1, [self.missing_company_id]), (1, []),
+        )  # fmt: skip
+        for status, pool in invalid_ways * self.scale:
+            pivots = self.rng.sample(pool, min(len(pool), self.rng.randint(1, 2)))
+            self._add_super_hq(ScopeSet.S_INVALID, pivots, status)
+
+    def _add_super_hq(self, scope: ScopeSet, pivot_company_ids: list[int], status: int = 1) -> None:
+        user = self._add_user(SUPER_HQ_EXTERNAL, None, scope, status=status)
+        user.pivot_company_ids = list(dict.fromkeys(pivot_company_ids))
 
     def _add_talents_and_admins(self) -> None:
         for _ in range(_TALENTS_PER_SCALE * self.scale):
@@ -299,7 +308,7 @@ class _DemoBuilder:
                 self._link_outlets(user.row)
         in_g = [user.row for user in self.users if user.scope is ScopeSet.G]
         for index, row in enumerate(self.rng.sample(in_g, _DANGLING_OUTLET_LINKS)):
-            self._add_outlet_user(len(self.outlets) + 1000 + index, row)
+            self.outlet_users.append(self._link(row, outlet_id=len(self.outlets) + 1000 + index))
 
     def _link_outlets(self, user_row: dict) -> None:
         """0..3 outlets of the user's company, of which about 2% are swapped for any company's outlet."""
@@ -309,38 +318,16 @@ class _DemoBuilder:
             outlet["id"] if self.rng.random() >= 0.02 else self.rng.choice(self.outlets)["id"] for outlet in chosen
         ]
         for outlet_id in dict.fromkeys(outlet_ids):
-            self._add_outlet_user(outlet_id, user_row)
-
-    def _add_outlet_user(self, outlet_id: int, user_row: dict) -> None:
-        created = self._moment(user_row["created_at"])
-        self.outlet_users.append(
-            {"outlet_id": outlet_id, "user_id": user_row["id"], "created_at": created, "updated_at": self._moment(created)}
-        )
+            self.outlet_users.append(self._link(user_row, outlet_id=outlet_id))
 
     def _add_pivots(self) -> None:
         for user in self.users:
-            if user.pivot_kind is not None:
-                for company_id in dict.fromkeys(self._pivot_company_ids(user.pivot_kind)):
-                    created = self._moment(user.row["created_at"])
-                    self.pivots.append(
-                        {"user_id": user.row["id"], "company_id": company_id,
-                         "created_at": created, "updated_at": self._moment(created)}
-                    )  # fmt: skip
+            self.pivots.extend(self._link(user.row, company_id=company_id) for company_id in user.pivot_company_ids)
 
-    def _pivot_company_ids(self, pivot_kind: str) -> list[int]:
-        if pivot_kind == "valid":
-            extra = self.rng.sample(range(1, len(self.companies) + 1), self.rng.randint(0, 2))
-            return [self.rng.choice(self.company_ids["live"]), *extra]
-        pools = {
-            "disabled_user": self.company_ids["live"],
-            "disabled": self.company_ids["disabled"],
-            "obsolete": self.company_ids["obsolete"],
-            "deleted": self.company_ids["deleted"],
-            "missing": [self.missing_company_id],
-            "no_pivots": [],
-        }
-        pool = pools[pivot_kind]
-        return self.rng.sample(pool, min(len(pool), self.rng.randint(1, 2)))
+    def _link(self, user_row: dict, **target: int) -> dict:
+        """A pivot or ``outlet_user`` row of the user, made after the user was."""
+        created = self._moment(user_row["created_at"])
+        return {"user_id": user_row["id"], **target, "created_at": created, "updated_at": self._moment(created)}
 
     def _moment(self, after: datetime = values.START) -> datetime:
         return values.moment(self.rng, after)

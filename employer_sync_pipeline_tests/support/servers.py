@@ -1,0 +1,101 @@
+"""Fresh MariaDB and PostgreSQL databases per test, built from the spec DDL files."""
+
+import os
+import uuid
+from dataclasses import dataclass
+from importlib.resources import files
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+MYSQL_ADMIN_URL = os.environ.get("TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+READER_USER = "esp_jodgig_reader"
+READER_PASSWORD = "reader-only-pw"
+
+
+def ddl(name: str) -> str:
+    return files("employer_sync_pipeline").joinpath("sql", name).read_text()
+
+
+def require_server(url: str, what: str) -> None:
+    """Skip without the server, except in CI, where a missing server is a failure."""
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return
+    except sa.exc.OperationalError as error:
+        message = f"{what} is not reachable at {make_url(url).render_as_string()}: {error.orig}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class JodgigTestDatabase:
+    """``writer`` builds test data as root; ``reader_url`` is what the sync gets: SELECT only."""
+
+    name: str
+    writer: Engine
+    reader_url: str
+
+
+@dataclass
+class PlatformTestDatabase:
+    name: str
+    url: str
+    engine: Engine
+
+
+def create_jodgig_database() -> JodgigTestDatabase:
+    name = f"esp_jodgig_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(MYSQL_ADMIN_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        conn.exec_driver_sql(f"CREATE USER IF NOT EXISTS '{READER_USER}'@'%%' IDENTIFIED BY '{READER_PASSWORD}'")
+        conn.exec_driver_sql(f"GRANT SELECT ON `{name}`.* TO '{READER_USER}'@'%%'")
+    admin.dispose()
+    url = make_url(MYSQL_ADMIN_URL).set(database=name)
+    writer = sa.create_engine(url, connect_args={"client_flag": _multi_statements()})
+    with writer.begin() as conn:
+        conn.exec_driver_sql(ddl("jodgig_schema.sql"))
+    reader = url.set(username=READER_USER, password=READER_PASSWORD)
+    return JodgigTestDatabase(name, writer, reader.render_as_string(hide_password=False))
+
+
+def drop_jodgig_database(db: JodgigTestDatabase) -> None:
+    db.writer.dispose()
+    admin = sa.create_engine(MYSQL_ADMIN_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{db.name}`")
+    admin.dispose()
+
+
+def create_platform_database() -> PlatformTestDatabase:
+    name = f"esp_platform_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(ddl("platform_schema.sql"))
+    return PlatformTestDatabase(name, url, engine)
+
+
+def drop_platform_database(db: PlatformTestDatabase) -> None:
+    db.engine.dispose()
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _multi_statements() -> int:
+    from pymysql.constants import CLIENT
+
+    return CLIENT.MULTI_STATEMENTS

@@ -1,0 +1,179 @@
+"""The demo JodGig data set (SPEC §9): exact set counts, determinism and dirt."""
+
+from collections import Counter
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from employer_sync_pipeline.db import jodgig_tables
+from employer_sync_pipeline.db.jodgig_queries import (
+    load_companies,
+    load_pivot_company_ids,
+    load_users,
+    select_changed_employer_ids,
+)
+from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, DEMO_SCOPE_COUNTS, generate_demo_data
+from employer_sync_pipeline.domain.errors import RecordError
+from employer_sync_pipeline.domain.mapping import map_identity, normalise_email
+from employer_sync_pipeline.domain.records import JodgigUser
+from employer_sync_pipeline.domain.scope import TALENT, ScopeSet, classify_employer, count_scope_sets
+from employer_sync_pipeline.domain.timezone import TimezoneService
+
+_FAR_FUTURE = datetime(2100, 1, 1)
+
+
+def _demo_engine(scale: int = 1, seed: int = 20260310) -> sa.Engine:
+    engine = sa.create_engine("sqlite://")
+    jodgig_tables.metadata.create_all(engine)
+    with engine.begin() as connection:
+        generate_demo_data(connection, scale=scale, seed=seed)
+    return engine
+
+
+def _classify_every_employer(engine: sa.Engine) -> list[tuple[JodgigUser, ScopeSet]]:
+    """Every employer with its set, read back through the sync's own loaders."""
+    with engine.connect() as connection:
+        employers = load_users(connection, select_changed_employer_ids(connection, None, _FAR_FUTURE))
+        pivots = load_pivot_company_ids(connection, [user.id for user in employers])
+        company_ids = {user.company_id for user in employers if user.company_id is not None}
+        companies = load_companies(connection, company_ids.union(*pivots.values()))
+    return [
+        (
+            user,
+            classify_employer(
+                user,
+                companies.get(user.company_id),
+                [companies.get(company_id) for company_id in pivots.get(user.id, [])],
+                DEMO_OBSOLETE_COMPANY_IDS,
+            ),
+        )
+        for user in employers
+    ]
+
+
+def _users_in(classified: list[tuple[JodgigUser, ScopeSet]], scope_set: ScopeSet) -> list[JodgigUser]:
+    return [user for user, user_set in classified if user_set is scope_set]
+
+
+def _all_rows(engine: sa.Engine) -> dict[str, list[tuple]]:
+    with engine.connect() as connection:
+        return {
+            table.name: connection.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+            for table in jodgig_tables.metadata.sorted_tables
+        }
+
+
+@pytest.fixture(scope="module")
+def demo() -> sa.Engine:
+    return _demo_engine()
+
+
+@pytest.fixture(scope="module")
+def classified(demo: sa.Engine) -> list[tuple[JodgigUser, ScopeSet]]:
+    return _classify_every_employer(demo)
+
+
+def test_set_counts_are_exactly_the_production_audit(classified):
+    assert count_scope_sets(user_set for _, user_set in classified) == DEMO_SCOPE_COUNTS
+
+
+def test_summary_reports_the_written_rows():
+    engine = sa.create_engine("sqlite://")
+    jodgig_tables.metadata.create_all(engine)
+    with engine.begin() as connection:
+        summary = generate_demo_data(connection)
+        talents = connection.execute(sa.select(sa.func.count()).where(jodgig_tables.users.c.role == TALENT))
+        assert summary.talents == talents.scalar_one()
+        assert summary.outlet_users == connection.execute(sa.select(sa.func.count()).select_from(jodgig_tables.outlet_user)).scalar_one()
+    assert summary.scope_counts == DEMO_SCOPE_COUNTS
+    assert summary.employers == sum(DEMO_SCOPE_COUNTS[letter] for letter in "GSABCDEF")
+
+
+def test_same_seed_gives_identical_rows_in_every_table(demo):
+    assert _all_rows(_demo_engine()) == _all_rows(demo)
+
+
+def test_another_seed_gives_other_rows_but_the_same_counts(demo):
+    other = _demo_engine(seed=1)
+    assert _all_rows(other)["users"] != _all_rows(demo)["users"]
+    assert count_scope_sets(user_set for _, user_set in _classify_every_employer(other)) == DEMO_SCOPE_COUNTS
+
+
+def test_scale_two_doubles_every_set_count_but_keeps_the_eleven_obsolete_companies():
+    classified = _classify_every_employer(_demo_engine(scale=2))
+    counts = count_scope_sets(user_set for _, user_set in classified)
+    assert counts == {letter: 2 * count for letter, count in DEMO_SCOPE_COUNTS.items()}
+    assert {user.company_id for user in _users_in(classified, ScopeSet.C)} == DEMO_OBSOLETE_COMPANY_IDS
+
+
+def test_the_eleven_obsolete_companies_exist_and_look_live(demo):
+    companies = jodgig_tables.companies
+    with demo.connect() as connection:
+        rows = connection.execute(sa.select(companies).where(companies.c.id.in_(DEMO_OBSOLETE_COMPANY_IDS))).all()
+    assert len(rows) == len(DEMO_OBSOLETE_COMPANY_IDS) == 11
+    assert all(row.status == 1 and row.deleted_at is None for row in rows)
+
+
+def test_set_g_has_exactly_three_invalid_emails(classified):
+    invalid = [user for user in _users_in(classified, ScopeSet.G) if normalise_email(user.email) is None]
+    assert len(invalid) == 3
+
+
+def test_set_g_has_exactly_two_duplicate_email_pairs_after_normalisation(classified):
+    emails = Counter(normalise_email(user.email) for user in _users_in(classified, ScopeSet.G))
+    emails.pop(None)
+    assert sorted(count for count in emails.values() if count > 1) == [2, 2]
+
+
+def test_invalid_emails_are_the_only_mapping_failures_in_scope(classified):
+    in_scope = [user for user, user_set in classified if user_set.in_scope]
+    failures = []
+    for user in in_scope:
+        try:
+            map_identity(user, "employer", TimezoneService())
+        except RecordError as error:
+            failures.append(error.error)
+    assert failures == ["InvalidEmail"] * 3
+
+
+def test_emails_are_unique_apart_from_the_duplicate_pairs(demo):
+    with demo.connect() as connection:
+        emails = connection.execute(sa.select(jodgig_tables.users.c.email)).scalars().all()
+    counts = Counter(normalise_email(email) for email in emails if normalise_email(email) is not None)
+    assert sum(count - 1 for count in counts.values()) == 2
+    assert any(email != email.strip().lower() for email in emails if email is not None)
+
+
+def test_some_outlet_user_rows_point_at_another_companys_outlet(demo):
+    outlet_user, outlets, users = jodgig_tables.outlet_user, jodgig_tables.outlets, jodgig_tables.users
+    query = (
+        sa.select(sa.func.count())
+        .select_from(outlet_user.join(outlets, outlets.c.id == outlet_user.c.outlet_id))
+        .join(users, users.c.id == outlet_user.c.user_id)
+        .where(outlets.c.company_id != users.c.company_id)
+    )
+    with demo.connect() as connection:
+        assert connection.execute(query).scalar_one() >= 1
+
+
+def test_some_users_have_no_updated_at(demo):
+    users = jodgig_tables.users
+    with demo.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).where(users.c.updated_at.is_(None))).scalar_one() >= 1
+
+
+def test_the_b_employer_has_a_dangling_company_id(classified, demo):
+    (user,) = _users_in(classified, ScopeSet.B)
+    assert user.company_id is not None
+    with demo.connect() as connection:
+        assert load_companies(connection, [user.company_id]) == {}
+
+
+def test_talents_exist_and_are_mostly_enabled(demo):
+    users = jodgig_tables.users
+    with demo.connect() as connection:
+        talents = connection.execute(sa.select(users).where(users.c.role == TALENT)).all()
+    assert len(talents) == 3000
+    assert all(talent.company_id is None for talent in talents)
+    assert sum(talent.status == 1 and talent.is_deleted == 0 for talent in talents) > 0.9 * len(talents)
