@@ -16,13 +16,16 @@ _BRANDS = ("Golden", "Lion City", "Marina", "Orchid", "Harbour", "Red Dot", "Kop
 _TRADES = ("F&B", "Logistics", "Retail", "Events", "Hospitality", "Cleaning", "Catering", "Staffing")
 _AREAS = ("Tampines", "Jurong East", "Orchard", "Bugis", "Woodlands", "Punggol", "Bishan", "Clementi")
 _EMAIL_DOMAINS = ("example.com", "mail.example.sg", "demo.jodgig.test")
-# Weights of the mobile forms below: mostly Singapore numbers, some foreign or junk.
-_MOBILE_WEIGHTS = (3, 2, 2, 1, 3, 1, 1, 1, 1)
+# Repeats weight the draw: mostly Singapore numbers as people type them, some foreign, junk or NULL.
+_MOBILE_FORMS = (
+    ("{a} {b}",) * 3 + ("+65 {a}-{b}",) * 2 + ("65{a}{b}",) * 2 + ("(65) {a}.{b}", "{a}{b}", "{a}{b}")
+    + ("+44 20 7946 0958", "12345", "abc", None)
+)  # fmt: skip
 
 
 def moment(rng: random.Random, after: datetime = START) -> datetime:
     """A time in ``[after, END]``."""
-    return after + timedelta(seconds=rng.randrange(int((END - after).total_seconds()) + 1))
+    return after + timedelta(seconds=int(rng.random() * ((END - after).total_seconds() + 1)))
 
 
 def first_name(rng: random.Random) -> str | None:
@@ -56,12 +59,9 @@ def email(rng: random.Random, user_id: int) -> str:
 
 def mobile(rng: random.Random) -> str | None:
     """A phone number as people type it: many Singapore formats, foreign numbers, junk or NULL."""
-    digits = f"{rng.choice('3689')}{rng.randrange(10**7):07d}"
-    forms = (
-        f"{digits[:4]} {digits[4:]}", f"+65 {digits[:4]}-{digits[4:]}", f"65{digits}",
-        f"(65) {digits[:4]}.{digits[4:]}", digits, "+44 20 7946 0958", "12345", "abc", None,
-    )  # fmt: skip
-    return rng.choices(forms, _MOBILE_WEIGHTS)[0]
+    form = rng.choice(_MOBILE_FORMS)
+    number = rng.choice("3689") + f"{int(rng.random() * 10**7):07d}"
+    return form and form.format(a=number[:4], b=number[4:])
 
 
 def company_name(rng: random.Random) -> str:

@@ -1,0 +1,33 @@
+# Quick start: `make demo` runs the demo sync; `make test` runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.data
+
+.PHONY: setup demo test dev clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# A local instance: default SQLite storage in DAGSTER_HOME, telemetry off.
+$(DAGSTER_HOME)/dagster.yaml:
+	mkdir -p $(DAGSTER_HOME)
+	printf 'telemetry:\n  enabled: false\n' > $@
+
+demo: setup $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/employer-sync demo
+
+test: setup
+	.ci/ensure-databases
+	$(BIN)/pytest
+
+dev: setup $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev
+
+clean:
+	rm -rf $(VENV) .data

@@ -1,0 +1,73 @@
+"""``employer-sync``: operator commands outside the Dagster UI."""
+
+import time
+
+import click
+import dagster as dg
+import pandas as pd
+import sqlalchemy as sa
+
+from .db.platform_stats import platform_totals
+from .db.platform_tables import gig_sync_logs
+from .definitions import defs
+from .orchestration.reporting import scope_counts_table
+from .settings import Settings
+from .sync.databases import platform_engine
+
+_SHOWN_FAILURES = 10
+
+
+@click.group()
+def main() -> None:
+    """Operate the JodGig → platform sync."""
+
+
+@main.command()
+@click.option("--full-refresh", is_flag=True, help="Re-derive every employer, ignoring the watermark.")
+@click.option("--batch-size", default=1000, show_default=True, help="Employers per batch.")
+def demo(full_refresh: bool, batch_size: int) -> None:
+    """Run employer_sync_job once (on the embedded demo databases unless configured) and print a summary."""
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+        "ops": {
+            "compute_watermark": {"config": {"full_refresh": full_refresh}},
+            "fan_out_batches": {"config": {"batch_size": batch_size}},
+        }
+    }
+    started = time.perf_counter()
+    with dg.DagsterInstance.get() as instance:
+        result = defs.get_job_def("employer_sync_job").execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False
+        )
+    elapsed = time.perf_counter() - started
+    if not result.success:
+        raise click.ClickException(f"the sync run {result.run_id} failed; see the errors above")
+    _print_summary(result.output_for_node("write_sync_log"), elapsed)
+
+
+def _print_summary(sync_log_id: int, elapsed: float) -> None:
+    engine = platform_engine(Settings.from_env())
+    with engine.connect() as conn:
+        log = conn.execute(sa.select(gig_sync_logs).where(gig_sync_logs.c.id == sync_log_id)).mappings().one()
+        totals = platform_totals(conn)
+    engine.dispose()
+    click.echo(f"\nEmployer sync: {log['sync_mode']} run {log['run_id']} in {elapsed:.1f} s")
+    click.echo(f"window (UTC): [{log['watermark_from'] or 'the beginning'}, {log['watermark_to']})")
+    click.echo("\nSets of the selected employers (SPEC §2):")
+    click.echo(scope_counts_table(log["scope_counts"]).to_markdown(index=False))
+    counts = {name: log[f"records_{name}"] for name in ("selected", "synced", "deactivated", "skipped", "failed")}
+    click.echo("\nRecords: " + ", ".join(f"{count} {name}" for name, count in counts.items()))
+    click.echo(f"sync log row {sync_log_id}: is_successful = {log['is_successful']}")
+    _print_failures(log["fail_log"])
+    click.echo("\nPlatform tables now:")
+    click.echo(pd.Series(totals, name="rows").rename_axis("table").reset_index().to_markdown(index=False))
+
+
+def _print_failures(fail_log: list[dict]) -> None:
+    if not fail_log:
+        return
+    click.echo(f"\nFailed records ({len(fail_log)}; fix them in JodGig, the next run retries them):")
+    for entry in fail_log[:_SHOWN_FAILURES]:
+        click.echo(f"  user {entry['remote_gig_user_id']}: {entry['error']}: {entry['message']}")
+    if len(fail_log) > _SHOWN_FAILURES:
+        click.echo(f"  … and {len(fail_log) - _SHOWN_FAILURES} more in the sync log's fail_log")
