@@ -47,6 +47,7 @@ def assignments(engine: Engine) -> set[tuple[int, int]]:
     a, m, i, oo = p.org_outlet_assignments, p.org_memberships, p.identities_users, p.org_outlets
     query = (
         sa.select(i.c.remote_gig_user_id, oo.c.remote_gig_outlet_id)
+        .select_from(a)
         .join(m, m.c.id == a.c.org_membership_id)
         .join(i, i.c.id == m.c.identities_user_id)
         .join(oo, oo.c.id == a.c.org_outlet_id)
