@@ -14,17 +14,23 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..db import jodgig_tables as jodgig
-from ..domain.scope import HQ_MANAGER, OUTLET_MANAGER, SUPER_HQ_EXTERNAL, TALENT, ScopeSet, count_scope_sets
+from ..domain.scope import (
+    HQ_MANAGER,
+    JOD_ADMIN,
+    OUTLET_MANAGER,
+    SUPER_HQ_EXTERNAL,
+    TALENT,
+    ScopeSet,
+    count_scope_sets,
+)
 from . import values
 
 DEMO_OBSOLETE_COMPANY_IDS: frozenset[int] = frozenset(range(1, 12))
 DEMO_SCOPE_COUNTS: dict[str, int] = {
     "G": 1616, "S": 72, "S_invalid": 6, "A": 1, "B": 1, "C": 57, "D": 0, "E": 1157, "F": 348,
 }  # fmt: skip
-
-JOD_ADMIN = "JOD_ADMIN"
 _TALENTS_PER_SCALE = 3000
-_JOD_ADMINS = 3
+_JOD_ADMIN_USERS = 3
 _DELETED_COMPANIES_PER_SCALE = 3
 _FOREIGN_OWNERS = 2
 _DANGLING_OUTLET_LINKS = 2
@@ -125,7 +131,7 @@ class _DemoBuilder:
             self._add_employer(ScopeSet.C, company_id, self._role(company_id), status=self._mostly_enabled())
 
     def _add_other_companies(self) -> None:
-        """Live companies staffed with G, disabled ones with E, soft-deleted ones empty, interleaved."""
+        """Live companies staffed with G (a few empty), disabled ones with E, soft-deleted ones empty; interleaved."""
         plan = [("live", size) for size in self._company_sizes(self._count("G"))]
         plan += [("live", 0)] * (len(plan) // 20)
         plan += [("disabled", size) for size in self._company_sizes(self._count("E"))]
@@ -219,7 +225,7 @@ class _DemoBuilder:
         for _ in range(_TALENTS_PER_SCALE * self.scale):
             draw = self.rng.random()
             self._add_user(TALENT, None, None, status=0 if draw < 0.06 else 1, is_deleted=int(draw > 0.98))
-        for _ in range(_JOD_ADMINS):
+        for _ in range(_JOD_ADMIN_USERS):
             self._add_user(JOD_ADMIN, None, None)
 
     def _role(self, company_id: int, first: bool = False) -> str:
@@ -228,11 +234,9 @@ class _DemoBuilder:
             return OUTLET_MANAGER
         return HQ_MANAGER if first or self.rng.random() < 0.25 else OUTLET_MANAGER
 
-    def _add_employer(self, scope: ScopeSet, company_id: int | None, role: str, **flags: int) -> _PlannedUser:
+    def _add_employer(self, scope: ScopeSet, company_id: int, role: str, **flags: int) -> None:
         user = self._add_user(role, company_id, scope, **flags)
-        if company_id is not None:
-            self.members_of.setdefault(company_id, []).append(user)
-        return user
+        self.members_of.setdefault(company_id, []).append(user)
 
     def _add_user(
         self, role: str, company_id: int | None, scope: ScopeSet | None, status: int = 1, is_deleted: int = 0

@@ -17,7 +17,13 @@ from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, DEM
 from employer_sync_pipeline.domain.errors import RecordError
 from employer_sync_pipeline.domain.mapping import map_identity, normalise_email
 from employer_sync_pipeline.domain.records import JodgigUser
-from employer_sync_pipeline.domain.scope import TALENT, ScopeSet, classify_employer, count_scope_sets
+from employer_sync_pipeline.domain.scope import (
+    EMPLOYER_ROLES,
+    TALENT,
+    ScopeSet,
+    classify_employer,
+    count_scope_sets,
+)
 from employer_sync_pipeline.domain.timezone import TimezoneService
 
 _FAR_FUTURE = datetime(2100, 1, 1)
@@ -78,16 +84,20 @@ def test_set_counts_are_exactly_the_production_audit(classified):
     assert count_scope_sets(user_set for _, user_set in classified) == DEMO_SCOPE_COUNTS
 
 
-def test_summary_reports_the_written_rows():
+def test_summary_counts_the_rows_written():
     engine = sa.create_engine("sqlite://")
     jodgig_tables.metadata.create_all(engine)
     with engine.begin() as connection:
         summary = generate_demo_data(connection)
-        talents = connection.execute(sa.select(sa.func.count()).where(jodgig_tables.users.c.role == TALENT))
-        assert summary.talents == talents.scalar_one()
-        assert summary.outlet_users == connection.execute(sa.select(sa.func.count()).select_from(jodgig_tables.outlet_user)).scalar_one()
+    rows = _all_rows(engine)
+    roles = Counter(user.role for user in rows["users"])
+    assert summary.companies == len(rows["companies"])
+    assert summary.outlets == len(rows["outlets"])
+    assert summary.employers == sum(roles[role] for role in EMPLOYER_ROLES)
+    assert summary.talents == roles[TALENT] == 3000
+    assert summary.super_hq_pivots == len(rows["super_hq_external_companies"])
+    assert summary.outlet_users == len(rows["outlet_user"])
     assert summary.scope_counts == DEMO_SCOPE_COUNTS
-    assert summary.employers == sum(DEMO_SCOPE_COUNTS[letter] for letter in "GSABCDEF")
 
 
 def test_same_seed_gives_identical_rows_in_every_table(demo):
