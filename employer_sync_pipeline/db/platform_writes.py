@@ -1,7 +1,6 @@
 """Set-based writes into the platform tables. The caller owns the transaction."""
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import asdict
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -38,7 +37,8 @@ def _newer_or_same(table: sa.Table, excluded) -> sa.ColumnElement[bool]:
 
 def upsert_identities(conn: Connection, rows: Iterable[IdentityRow]) -> tuple[dict[int, int], int]:
     """Active identities keyed on ``remote_gig_user_id``: (remote id → identity id, rows written)."""
-    values = [{**asdict(row), "status": ACTIVE} for row in rows]
+    # Built by hand: dataclasses.asdict deep-copies every value, a hot spot at batch scale.
+    values = [{name: getattr(row, name) for name in IdentityRow.__slots__} | {"status": ACTIVE} for row in rows]
     ids, written = upsert_returning_ids(
         conn, identities_users, values, ["remote_gig_user_id"], _IDENTITY_COLUMNS, guard=_newer_or_same
     )
