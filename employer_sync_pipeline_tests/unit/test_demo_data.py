@@ -1,30 +1,23 @@
 """The demo JodGig data set (SPEC §9): exact set counts, determinism and dirt."""
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from employer_sync_pipeline.db import jodgig_tables
-from employer_sync_pipeline.db.jodgig_queries import (
-    load_companies,
-    load_pivot_company_ids,
-    load_users,
-    select_changed_employer_ids,
-)
+from employer_sync_pipeline.db.jodgig_queries import load_companies, select_changed_employer_ids
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, DEMO_SCOPE_COUNTS, generate_demo_data
 from employer_sync_pipeline.domain.errors import RecordError
 from employer_sync_pipeline.domain.mapping import map_identity, normalise_email
 from employer_sync_pipeline.domain.records import JodgigUser
-from employer_sync_pipeline.domain.scope import (
-    EMPLOYER_ROLES,
-    TALENT,
-    ScopeSet,
-    classify_employer,
-    count_scope_sets,
-)
+from employer_sync_pipeline.domain.scope import EMPLOYER_ROLES, TALENT, ScopeSet, count_scope_sets
 from employer_sync_pipeline.domain.timezone import TimezoneService
+from employer_sync_pipeline.domain.window import SyncMode, SyncWindow
+from employer_sync_pipeline.sync.employer_facts import load_employer_scope_facts
+from employer_sync_pipeline.sync.employer_run import select_employers
+from employer_sync_pipeline.sync.settings import SourceRules
 
 _FAR_FUTURE = datetime(2100, 1, 1)
 
@@ -40,22 +33,9 @@ def _demo_engine(scale: int = 1, seed: int = 20260310) -> sa.Engine:
 def _classify_every_employer(engine: sa.Engine) -> list[tuple[JodgigUser, ScopeSet]]:
     """Every employer with its set, read back through the sync's own loaders."""
     with engine.connect() as connection:
-        employers = load_users(connection, select_changed_employer_ids(connection, None, _FAR_FUTURE))
-        pivots = load_pivot_company_ids(connection, [user.id for user in employers])
-        company_ids = {user.company_id for user in employers if user.company_id is not None}
-        companies = load_companies(connection, company_ids.union(*pivots.values()))
-    return [
-        (
-            user,
-            classify_employer(
-                user,
-                companies.get(user.company_id),
-                [companies.get(company_id) for company_id in pivots.get(user.id, [])],
-                DEMO_OBSOLETE_COMPANY_IDS,
-            ),
-        )
-        for user in employers
-    ]
+        ids = select_changed_employer_ids(connection, None, _FAR_FUTURE)
+        facts = load_employer_scope_facts(connection, ids)
+    return [(f.user, f.scope_set(DEMO_OBSOLETE_COMPANY_IDS)) for f in facts]
 
 
 def _users_in(classified: list[tuple[JodgigUser, ScopeSet]], scope_set: ScopeSet) -> list[JodgigUser]:
@@ -80,8 +60,10 @@ def classified(demo: sa.Engine) -> list[tuple[JodgigUser, ScopeSet]]:
     return _classify_every_employer(demo)
 
 
-def test_set_counts_are_exactly_the_production_audit(classified):
-    assert count_scope_sets(user_set for _, user_set in classified) == DEMO_SCOPE_COUNTS
+def test_the_sync_scope_selection_counts_exactly_the_production_audit(demo):
+    rules = SourceRules(DEMO_OBSOLETE_COMPANY_IDS, TimezoneService())
+    everything = SyncWindow(SyncMode.FULL_REFRESH, None, datetime.now(timezone.utc))
+    assert select_employers(demo, everything, rules).scope_counts == DEMO_SCOPE_COUNTS
 
 
 def test_summary_counts_the_rows_written():
