@@ -13,6 +13,7 @@ from .definitions import defs
 from .orchestration.reporting import scope_counts_table
 from .settings import Settings
 from .sync.databases import platform_engine
+from .sync.sync_definitions import EMPLOYER_SYNC
 
 _SHOWN_FAILURES = 10
 
@@ -54,7 +55,7 @@ def _print_summary(sync_log_id: int, elapsed: float) -> None:
     click.echo(f"\nEmployer sync: {log['sync_mode']} run {log['run_id']} in {elapsed:.1f} s")
     click.echo(f"window (UTC): [{log['watermark_from'] or 'the beginning'}, {log['watermark_to']})")
     click.echo("\nSets of the selected employers (SPEC §2):")
-    click.echo(scope_counts_table(log["scope_counts"]).to_markdown(index=False))
+    click.echo(scope_counts_table(log["scope_counts"], EMPLOYER_SYNC.scope_labels).to_markdown(index=False))
     counts = {name: log[f"records_{name}"] for name in ("selected", "synced", "deactivated", "skipped", "failed")}
     click.echo("\nRecords: " + ", ".join(f"{count} {name}" for name, count in counts.items()))
     click.echo(f"sync log row {sync_log_id}: is_successful = {log['is_successful']}")

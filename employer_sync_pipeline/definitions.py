@@ -2,14 +2,14 @@
 
 import dagster as dg
 
-from .orchestration.jobs import employer_sync_job
+from .orchestration.jobs import employer_sync_job, talent_sync_job
 from .orchestration.resources import JodgigDatabase, PlatformDatabase
-from .orchestration.schedules import employer_sync_hourly
+from .orchestration.schedules import employer_sync_hourly, talent_sync_hourly
 from .orchestration.sentry import SentryResource
 
 defs = dg.Definitions(
-    jobs=[employer_sync_job],
-    schedules=[employer_sync_hourly],
+    jobs=[employer_sync_job, talent_sync_job],
+    schedules=[employer_sync_hourly, talent_sync_hourly],
     resources={
         "jodgig_db": JodgigDatabase(),
         "platform_db": PlatformDatabase(),

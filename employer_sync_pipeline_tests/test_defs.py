@@ -1,25 +1,46 @@
 """The code location loads, and every job, schedule and sensor resolves."""
 
+import pytest
+
 from employer_sync_pipeline.definitions import defs
-from employer_sync_pipeline.orchestration.jobs import EMPLOYER_SYNC_TAGS
 
 
 def test_every_job_and_schedule_resolves():
     repository = defs.get_repository_def()
-    assert {job.name for job in repository.get_all_jobs()} >= {"employer_sync_job"}
+    assert {job.name for job in repository.get_all_jobs()} >= {"employer_sync_job", "talent_sync_job"}
     for job in repository.get_all_jobs():
         assert job.graph is not None
-    assert [s.name for s in repository.schedule_defs] == ["employer_sync_hourly"]
+    assert {s.name for s in repository.schedule_defs} >= {"employer_sync_hourly", "talent_sync_hourly"}
 
 
-def test_employer_sync_runs_in_process_on_the_low_queue_without_retries():
-    job = defs.get_job_def("employer_sync_job")
+@pytest.mark.parametrize("sync", ["employer", "talent"])
+def test_sync_jobs_run_in_process_on_the_low_queue_without_retries_one_at_a_time(sync):
+    job = defs.get_job_def(f"{sync}_sync_job")
     assert job.executor_def.name == "in_process"
-    assert job.tags == EMPLOYER_SYNC_TAGS
-    assert job.tags["dagster/max_retries"] == "0" and job.tags["dagster/priority"] == "-1"
+    assert job.tags == {"dagster/max_retries": "0", "dagster/priority": "-1", "employer_sync_pipeline/sync": sync}
 
 
-def test_hourly_schedule_on_singapore_time():
-    schedule = defs.get_schedule_def("employer_sync_hourly")
+@pytest.mark.parametrize("sync", ["employer", "talent"])
+def test_hourly_schedules_on_singapore_time(sync):
+    schedule = defs.get_schedule_def(f"{sync}_sync_hourly")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 * * * *", "Asia/Singapore")
-    assert schedule.job_name == "employer_sync_job"
+    assert schedule.job_name == f"{sync}_sync_job"
+
+
+def _edges(job_name: str) -> set[tuple[str, str]]:
+    """(upstream op, downstream op) pairs, with the talent names folded onto the employer ones."""
+    def plain(name: str) -> str:
+        return name.replace("talent_", "").replace("talents", "employers")
+
+    snapshot = defs.get_job_def(job_name).get_job_snapshot().dep_structure_snapshot
+    return {
+        (plain(upstream.node_name), plain(node.node_name))
+        for node in snapshot.node_invocation_snaps
+        for dependency in node.input_dep_snaps
+        for upstream in dependency.upstream_output_snaps
+    }
+
+
+def test_the_two_sync_jobs_share_one_graph_shape():
+    assert _edges("talent_sync_job") == _edges("employer_sync_job")
+    assert len(_edges("employer_sync_job")) == 5

@@ -10,7 +10,7 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from ..domain.batching import batched
 from ..domain.records import Company, JodgigUser, Outlet
-from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER
+from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER, TALENT
 from .jodgig_tables import companies, outlet_user, outlets, super_hq_external_companies, users
 
 _IN_LIST_CHUNK = 5000
@@ -53,30 +53,50 @@ def select_changed_employer_ids(conn: Connection, lower: datetime | None, upper:
     every employer (a full refresh).
     """
     if lower is None:
-        return list(conn.execute(_all_employer_ids()).scalars())
-    changed = sa.union(*_change_sources(lower, upper)).subquery()
+        return _all_ids_with_role(conn, EMPLOYER_ROLES)
+    sources = [*_changed_users(EMPLOYER_ROLES, lower, upper), *_changed_employer_relations(lower, upper)]
+    return _ordered_union(conn, sources)
+
+
+def select_changed_talent_ids(conn: Connection, lower: datetime | None, upper: datetime) -> list[int]:
+    """Ids of talents whose ``users`` row changed in ``[lower, upper)``; all of them when ``lower`` is None."""
+    if lower is None:
+        return _all_ids_with_role(conn, (TALENT,))
+    return _ordered_union(conn, _changed_users((TALENT,), lower, upper))
+
+
+def _all_ids_with_role(conn: Connection, roles: tuple[str, ...]) -> list[int]:
+    return list(conn.execute(sa.select(users.c.id).where(users.c.role.in_(roles)).order_by(users.c.id)).scalars())
+
+
+def _ordered_union(conn: Connection, sources: list[sa.Select]) -> list[int]:
+    changed = sa.union(*sources).subquery()
     return list(conn.execute(sa.select(changed.c.id).order_by(changed.c.id)).scalars())
-
-
-def _all_employer_ids() -> sa.Select:
-    return sa.select(users.c.id).where(users.c.role.in_(EMPLOYER_ROLES)).order_by(users.c.id)
 
 
 def _in_window(column: sa.ColumnElement, lower: datetime, upper: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(column >= lower, column < upper)
 
 
-def _change_sources(lower: datetime, upper: datetime) -> list[sa.Select]:
+def _changed_users(roles: tuple[str, ...], lower: datetime, upper: datetime) -> list[sa.Select]:
+    """The users rows themselves, by ``updated_at``, or ``created_at`` where that is NULL."""
+    with_role = users.c.role.in_(roles)
+    return [
+        sa.select(users.c.id.label("id")).where(with_role, _in_window(users.c.updated_at, lower, upper)),
+        sa.select(users.c.id).where(
+            with_role, users.c.updated_at.is_(None), _in_window(users.c.created_at, lower, upper)
+        ),
+    ]
+
+
+def _changed_employer_relations(lower: datetime, upper: datetime) -> list[sa.Select]:
+    """Employers whose company, company outlets, outlet links or super-HQ pivots changed."""
     employers = users.c.role.in_(EMPLOYER_ROLES)
     changed_companies = sa.select(companies.c.id).where(_in_window(companies.c.updated_at, lower, upper))
     changed_outlet_companies = sa.select(outlets.c.company_id).where(
         _in_window(outlets.c.updated_at, lower, upper)
     )
     return [
-        sa.select(users.c.id.label("id")).where(employers, _in_window(users.c.updated_at, lower, upper)),
-        sa.select(users.c.id).where(
-            employers, users.c.updated_at.is_(None), _in_window(users.c.created_at, lower, upper)
-        ),
         sa.select(users.c.id).where(employers, users.c.company_id.in_(changed_companies)),
         sa.select(users.c.id).where(employers, users.c.company_id.in_(changed_outlet_companies)),
         sa.select(outlet_user.c.user_id)
@@ -91,11 +111,13 @@ def _change_sources(lower: datetime, upper: datetime) -> list[sa.Select]:
     ]
 
 
-def load_users(conn: Connection, ids: Iterable[int]) -> list[JodgigUser]:
+def load_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> list[JodgigUser]:
+    """The users with these ids whose role is one of ``roles``."""
+    roles = list(roles)
     return [
         JodgigUser(*row)
         for chunk in _chunks(ids)
-        for row in conn.execute(sa.select(*_USER_COLUMNS).where(users.c.id.in_(chunk)))
+        for row in conn.execute(sa.select(*_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles)))
     ]
 
 

@@ -1,6 +1,7 @@
 """Set-based writes into the platform tables. The caller owns the transaction."""
 
 from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -23,6 +24,14 @@ from .upsert import find_ids, upsert_returning_ids
 _IDENTITY_COLUMNS = [name for name in IdentityRow.__slots__ if name != "remote_gig_user_id"] + ["status"]
 
 
+class Identity(NamedTuple):
+    id: int
+    remote_gig_user_id: int
+    kind: str
+    status: str
+    remote_updated_at: datetime
+
+
 class ExistingMembership(NamedTuple):
     id: int
     organisation_id: int
@@ -43,6 +52,14 @@ def upsert_identities(conn: Connection, rows: Iterable[IdentityRow]) -> tuple[di
         conn, identities_users, values, ["remote_gig_user_id"], _IDENTITY_COLUMNS, guard=_newer_or_same
     )
     return {key[0]: identity_id for key, identity_id in ids.items()}, written
+
+
+def load_identity(conn: Connection, identity_id: int) -> Identity:
+    i = identities_users
+    query = sa.select(i.c.id, i.c.remote_gig_user_id, i.c.kind, i.c.status, i.c.remote_updated_at).where(
+        i.c.id == identity_id
+    )
+    return Identity(*conn.execute(query).one())
 
 
 def find_identity_ids(conn: Connection, remote_user_ids: Collection[int]) -> dict[int, int]:

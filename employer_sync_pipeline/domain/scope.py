@@ -80,6 +80,7 @@ def empty_scope_counts() -> dict[str, int]:
 
 
 def count_scope_sets(sets: Iterable[ScopeSet]) -> dict[str, int]:
+    """Set letter → employers, with ``S_invalid`` counted inside S and on its own."""
     counts = empty_scope_counts()
     for scope_set in sets:
         counts[scope_set.letter] += 1

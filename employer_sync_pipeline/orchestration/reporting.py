@@ -1,33 +1,21 @@
-"""Rendering sync counts as Dagster metadata."""
+"""Rendering sync counts as tables and Dagster metadata."""
+
+from collections.abc import Mapping
 
 import dagster as dg
 import pandas as pd
 
-from ..domain.scope import empty_scope_counts
 from ..sync.results import BatchResult
 
-_SET_LABELS = {
-    "G": "G: user enabled, company live (migrate)",
-    "S": "S: super-HQ external (migrate when valid)",
-    "S_invalid": "  of which invalid (skip)",
-    "A": "A: user deleted",
-    "B": "B: no company",
-    "C": "C: obsolete company",
-    "D": "D: company deleted",
-    "E": "E: company disabled",
-    "F": "F: user disabled",
-}
 
-
-def scope_counts_table(scope_counts: dict[str, int]) -> pd.DataFrame:
-    counts = {**empty_scope_counts(), **scope_counts}
+def scope_counts_table(scope_counts: Mapping[str, int], labels: Mapping[str, str]) -> pd.DataFrame:
     return pd.DataFrame(
-        {"set": [_SET_LABELS[key] for key in _SET_LABELS], "employers": [counts[key] for key in _SET_LABELS]}
+        {"set": [labels.get(key, key) for key in scope_counts], "users": list(scope_counts.values())}
     )
 
 
-def scope_counts_markdown(scope_counts: dict[str, int]) -> dg.MetadataValue:
-    return dg.MetadataValue.md(scope_counts_table(scope_counts).to_markdown(index=False))
+def scope_counts_markdown(scope_counts: Mapping[str, int], labels: Mapping[str, str]) -> dg.MetadataValue:
+    return dg.MetadataValue.md(scope_counts_table(scope_counts, labels).to_markdown(index=False))
 
 
 def result_metadata(result: BatchResult) -> dict:

@@ -2,12 +2,18 @@
 
 import dagster as dg
 
-from .jobs import employer_sync_job
+from .jobs import employer_sync_job, talent_sync_job
 
-employer_sync_hourly = dg.ScheduleDefinition(
-    name="employer_sync_hourly",
-    job=employer_sync_job,
-    cron_schedule="0 * * * *",
-    execution_timezone="Asia/Singapore",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
+
+def hourly(name: str, job: dg.JobDefinition) -> dg.ScheduleDefinition:
+    return dg.ScheduleDefinition(
+        name=name,
+        job=job,
+        cron_schedule="0 * * * *",
+        execution_timezone="Asia/Singapore",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+
+
+employer_sync_hourly = hourly("employer_sync_hourly", employer_sync_job)
+talent_sync_hourly = hourly("talent_sync_hourly", talent_sync_job)

@@ -11,7 +11,6 @@ from ..sync.results import RecordFailure
 class SentryResource(dg.ConfigurableResource):
     """Reports record failures and op errors, tagged with the sync and the Dagster run."""
 
-    sync_name: str = "employer_sync"
     _enabled: bool = PrivateAttr(default=False)
     _run_id: str | None = PrivateAttr(default=None)
 
@@ -36,35 +35,49 @@ class SentryResource(dg.ConfigurableResource):
         """sentry-sdk's transport; None sends to the DSN. Tests override this."""
         return None
 
-    def report_record_failure(self, failure: RecordFailure) -> None:
+    def reporter_for(self, sync_name: str) -> "SyncFailureReporter":
+        return SyncFailureReporter(self, sync_name)
+
+    def report_record_failure(self, failure: RecordFailure, sync_name: str) -> None:
         """One event per failed record: the JodGig user id as the user, no message text from the data."""
         if not self._enabled:
             return
         with sentry_sdk.new_scope() as scope:
             scope.set_user({"id": str(failure.remote_gig_user_id)})
-            self._tag(scope)
+            self._tag(scope, sync_name)
             scope.set_tag("error", failure.error)
             sentry_sdk.capture_message(
                 f"{failure.error}: JodGig user {failure.remote_gig_user_id} failed to sync", level="error"
             )
 
-    def report_op_failure(self, op_name: str, error: BaseException | None) -> None:
+    def report_op_failure(self, job_name: str, op_name: str, error: BaseException | None) -> None:
         if not self._enabled:
             return
         with sentry_sdk.new_scope() as scope:
-            self._tag(scope)
+            self._tag(scope, job_name)
             scope.set_tag("op", op_name)
             if error is not None:
                 sentry_sdk.capture_exception(error)
             else:
                 sentry_sdk.capture_message(f"op {op_name} failed", level="error")
 
-    def _tag(self, scope) -> None:
-        scope.set_tag("sync", self.sync_name)
+    def _tag(self, scope, sync_name: str) -> None:
+        scope.set_tag("sync", sync_name)
         scope.set_tag("dagster_run_id", self._run_id)
+
+
+class SyncFailureReporter:
+    """The sync layer's FailureReporter, bound to one sync's name."""
+
+    def __init__(self, sentry: SentryResource, sync_name: str):
+        self._sentry = sentry
+        self._sync_name = sync_name
+
+    def report_record_failure(self, failure: RecordFailure) -> None:
+        self._sentry.report_record_failure(failure, self._sync_name)
 
 
 @dg.failure_hook(required_resource_keys={"sentry"})
 def report_op_failure_to_sentry(context: dg.HookContext) -> None:
     """Unhandled op errors (a database outage, a bug) go to Sentry too."""
-    context.resources.sentry.report_op_failure(context.op.name, context.op_exception)
+    context.resources.sentry.report_op_failure(context.job_name, context.op.name, context.op_exception)

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 from ..db import jodgig_queries as jq
 from ..domain.employer_plan import EmployerFacts
 from ..domain.organisation import resolve_owner_per_company
-from ..domain.scope import ScopeSet, is_company_live
+from ..domain.scope import EMPLOYER_ROLES, ScopeSet, is_company_live
 from .employer_writes import CompanyContext
 
 
@@ -20,7 +20,7 @@ class EmployerBatchFacts:
 
 def load_employer_scope_facts(conn: Connection, user_ids: Iterable[int]) -> list[EmployerFacts]:
     """Users with their companies and pivots: enough to classify them."""
-    users = jq.load_users(conn, user_ids)
+    users = jq.load_users(conn, user_ids, EMPLOYER_ROLES)
     pivots = jq.load_pivot_company_ids(conn, [u.id for u in users])
     company_ids = {u.company_id for u in users if u.company_id is not None}
     company_ids.update(cid for ids in pivots.values() for cid in ids)

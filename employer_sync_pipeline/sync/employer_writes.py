@@ -1,8 +1,7 @@
 """Writing a set of employer plans into the platform, set-based, in the caller's transaction."""
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
@@ -10,6 +9,8 @@ from ..db import platform_writes as pw
 from ..domain.employer_plan import EmployerPlan
 from ..domain.records import Company, Outlet
 from ..domain.scope import is_company_live
+from .identity import write_identities
+from .results import Written
 
 
 @dataclass(frozen=True)
@@ -19,14 +20,6 @@ class CompanyContext:
     outlets_by_company: Mapping[int, Sequence[Outlet]]
     owners: Mapping[int, int | None]
     obsolete_company_ids: frozenset[int]
-
-
-@dataclass
-class Written:
-    """What one committed write changed."""
-
-    table_rows: Counter = field(default_factory=Counter)
-    deactivated_user_ids: set[int] = field(default_factory=set)
 
 
 def write_employer_plans(conn: Connection, plans: Sequence[EmployerPlan], context: CompanyContext) -> Written:
@@ -39,7 +32,7 @@ def write_employer_plans(conn: Connection, plans: Sequence[EmployerPlan], contex
 
     org_ids = _write_organisations(conn, companies, live_ids, member_ids, written)
     outlet_ids = _write_outlets(conn, member_ids, org_ids, context, written)
-    identity_ids = _write_identities(conn, plans, written)
+    identity_ids = write_identities(conn, plans, written)
     owners = _owner_identities(conn, live_ids, org_ids, context)
     membership_ids = _write_memberships(conn, in_scope, org_ids, identity_ids, owners, written)
     _write_assignments(conn, in_scope, org_ids, identity_ids, membership_ids, outlet_ids, written)
@@ -66,17 +59,6 @@ def _write_outlets(conn, member_ids, org_ids, context: CompanyContext, written) 
         conn, [o.id for o in outlets if not o.is_live]
     )
     return outlet_ids
-
-
-def _write_identities(conn, plans: Sequence[EmployerPlan], written: Written) -> dict[int, int]:
-    """Upsert in-scope identities, deactivate out-of-scope ones; remote id → identity id."""
-    identity_ids, written.table_rows["identities_users.upserted"] = pw.upsert_identities(
-        conn, [plan.identity for plan in plans if plan.identity is not None]
-    )
-    leaving = pw.find_identity_ids(conn, [plan.user_id for plan in plans if plan.identity is None])
-    written.deactivated_user_ids = pw.deactivate_identities(conn, list(leaving.values()))
-    written.table_rows["identities_users.deactivated"] = len(written.deactivated_user_ids)
-    return {**identity_ids, **leaving}
 
 
 def _owner_identities(conn, live_ids, org_ids, context: CompanyContext) -> dict[int, int | None]:

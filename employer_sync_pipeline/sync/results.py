@@ -4,7 +4,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..domain.scope import empty_scope_counts
 
 
 @dataclass(frozen=True)
@@ -20,6 +19,14 @@ class RecordFailure:
 
 
 @dataclass
+class Written:
+    """What one committed write changed."""
+
+    table_rows: Counter = field(default_factory=Counter)
+    deactivated_user_ids: set[int] = field(default_factory=set)
+
+
+@dataclass
 class BatchResult:
     """Counts of one batch; results of many batches add up with :meth:`combine`."""
 
@@ -28,7 +35,7 @@ class BatchResult:
     deactivated: int = 0
     skipped: int = 0
     failures: list[RecordFailure] = field(default_factory=list)
-    scope_counts: dict[str, int] = field(default_factory=empty_scope_counts)
+    scope_counts: dict[str, int] = field(default_factory=dict)
     table_rows: Counter = field(default_factory=Counter)
 
     @property

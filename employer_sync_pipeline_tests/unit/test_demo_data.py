@@ -16,7 +16,8 @@ from employer_sync_pipeline.domain.scope import EMPLOYER_ROLES, TALENT, ScopeSet
 from employer_sync_pipeline.domain.timezone import TimezoneService
 from employer_sync_pipeline.domain.window import SyncMode, SyncWindow
 from employer_sync_pipeline.sync.employer_facts import load_employer_scope_facts
-from employer_sync_pipeline.sync.employer_run import select_employers
+from employer_sync_pipeline.sync.run_steps import select_in_scope
+from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
 from employer_sync_pipeline.sync.settings import SourceRules
 
 _FAR_FUTURE = datetime(2100, 1, 1)
@@ -63,7 +64,7 @@ def classified(demo: sa.Engine) -> list[tuple[JodgigUser, ScopeSet]]:
 def test_the_sync_scope_selection_counts_exactly_the_production_audit(demo):
     rules = SourceRules(DEMO_OBSOLETE_COMPANY_IDS, TimezoneService())
     everything = SyncWindow(SyncMode.FULL_REFRESH, None, datetime.now(timezone.utc))
-    assert select_employers(demo, everything, rules).scope_counts == DEMO_SCOPE_COUNTS
+    assert select_in_scope(EMPLOYER_SYNC, demo, everything, rules).scope_counts == DEMO_SCOPE_COUNTS
 
 
 def test_summary_counts_the_rows_written():

@@ -1,0 +1,76 @@
+"""The generic batch processor: plan every record, write set-based with isolation, count.
+
+Each sync (employers, talents) supplies how to plan one record and how to
+write a set of plans; everything else is shared.
+"""
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+from sqlalchemy.engine import Connection, Engine
+
+from ..domain.errors import RecordError
+from .isolation import HasUserId, write_with_isolation
+from .reporting import FailureReporter
+from .results import BatchResult, RecordFailure, Written
+
+logger = logging.getLogger(__name__)
+
+Facts = TypeVar("Facts")
+Plan = TypeVar("Plan", bound=HasUserId)
+
+
+def process_batch(
+    platform: Engine,
+    selected: int,
+    records: Sequence[Facts],
+    user_id_of: Callable[[Facts], int],
+    plan: Callable[[Facts], Plan],
+    write: Callable[[Connection, Sequence[Plan]], Written],
+    reporter: FailureReporter,
+) -> BatchResult:
+    """Plan, write and count one batch; a bad record fails alone and is reported."""
+    plans, failures = plan_records(records, user_id_of, plan)
+    written, write_failures = write_with_isolation(platform, plans, write)
+    failures += write_failures
+    for failure in failures:
+        reporter.report_record_failure(failure)
+    return summarise(selected, plans, written, failures)
+
+
+def plan_records(
+    records: Iterable[Facts], user_id_of: Callable[[Facts], int], plan: Callable[[Facts], Plan]
+) -> tuple[list[Plan], list[RecordFailure]]:
+    """Map and validate every record before any write; failures never reach the database."""
+    plans, failures = [], []
+    for record in records:
+        try:
+            plans.append(plan(record))
+        except RecordError as error:
+            failures.append(RecordFailure(error.user_id, error.error, error.message))
+        except Exception as error:  # noqa: BLE001 - any bad record must fail alone (SPEC §3)
+            logger.warning("unexpected error mapping JodGig user %s", user_id_of(record), exc_info=True)
+            failures.append(
+                RecordFailure(
+                    user_id_of(record),
+                    type(error).__name__,
+                    "unexpected error while mapping this record; see the run log",
+                )
+            )
+    return plans, failures
+
+
+def summarise(selected: int, plans: Sequence, written: Sequence[Written], failures: list[RecordFailure]) -> BatchResult:
+    failed_ids = {failure.remote_gig_user_id for failure in failures}
+    deactivated = set().union(*(w.deactivated_user_ids for w in written))
+    result = BatchResult(
+        selected=selected,
+        synced=sum(1 for plan in plans if plan.identity is not None and plan.user_id not in failed_ids),
+        deactivated=len(deactivated),
+        failures=failures,
+    )
+    result.skipped = result.selected - result.synced - result.deactivated - result.failed
+    for w in written:
+        result.table_rows.update(w.table_rows)
+    return result

@@ -1,0 +1,80 @@
+"""The two syncs as data: what differs between employers and talents, and nothing else.
+
+Like the seeds' generic batch processor: the run steps, the Dagster graph and
+the batch processor are shared; a ``SyncDefinition`` plugs in selection,
+classification and the batch writer.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Connection, Engine
+
+from ..db import jodgig_queries as jq
+from ..domain.scope import TALENT, count_scope_sets, empty_scope_counts
+from ..domain.talent import empty_talent_counts
+from .employer_batch import sync_employer_batch
+from .employer_facts import classify_employers
+from .reporting import FailureReporter
+from .results import BatchResult
+from .settings import SourceRules
+from .talent_batch import count_talents, sync_talent_batch
+
+SelectChanged = Callable[[Connection, datetime | None, datetime], list[int]]
+CountScope = Callable[[Connection, Sequence[int], SourceRules], dict[str, int]]
+SyncBatch = Callable[[Engine, Engine, Sequence[int], SourceRules, FailureReporter], BatchResult]
+
+
+@dataclass(frozen=True)
+class SyncDefinition:
+    name: str
+    origin_table: str
+    select_changed_ids: SelectChanged
+    count_scope: CountScope
+    empty_scope_counts: Callable[[], dict[str, int]]
+    sync_batch: SyncBatch
+    scope_labels: Mapping[str, str]
+
+
+def _count_employers(conn: Connection, ids: Sequence[int], rules: SourceRules) -> dict[str, int]:
+    return count_scope_sets(classify_employers(conn, ids, rules.obsolete_company_ids).values())
+
+
+def _count_talents(conn: Connection, ids: Sequence[int], rules: SourceRules) -> dict[str, int]:
+    return count_talents(jq.load_users(conn, ids, (TALENT,)))
+
+
+EMPLOYER_SYNC = SyncDefinition(
+    name="employer",
+    origin_table="jodgig_users_employers",
+    select_changed_ids=jq.select_changed_employer_ids,
+    count_scope=_count_employers,
+    empty_scope_counts=empty_scope_counts,
+    sync_batch=sync_employer_batch,
+    scope_labels={
+        "G": "G: user enabled, company live (migrate)",
+        "S": "S: super-HQ external (migrate when valid)",
+        "S_invalid": "S_invalid: of which invalid (skip)",
+        "A": "A: user deleted",
+        "B": "B: no company",
+        "C": "C: obsolete company",
+        "D": "D: company deleted",
+        "E": "E: company disabled",
+        "F": "F: user disabled",
+    },
+)
+
+TALENT_SYNC = SyncDefinition(
+    name="talent",
+    origin_table="jodgig_users_talents",
+    select_changed_ids=jq.select_changed_talent_ids,
+    count_scope=_count_talents,
+    empty_scope_counts=empty_talent_counts,
+    sync_batch=sync_talent_batch,
+    scope_labels={
+        "T": "T: talent enabled (migrate)",
+        "T_deleted": "T_deleted: talent deleted (skip)",
+        "T_disabled": "T_disabled: talent disabled (skip)",
+    },
+)

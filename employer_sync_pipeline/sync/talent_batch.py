@@ -1,0 +1,51 @@
+"""One talent batch (SPEC §7): identities only; a talent has no memberships."""
+
+from collections.abc import Sequence
+from functools import partial
+
+from sqlalchemy.engine import Connection, Engine
+
+from ..db import jodgig_queries as jq
+from ..db import platform_writes as pw
+from ..domain.scope import TALENT
+from ..domain.talent import TalentPlan, classify_talent, empty_talent_counts, plan_talent
+from .batch import process_batch
+from .identity import write_identities
+from .reporting import FailureReporter
+from .results import BatchResult, Written
+from .settings import SourceRules
+
+
+def sync_talent_batch(
+    source: Engine, platform: Engine, user_ids: Sequence[int], rules: SourceRules, reporter: FailureReporter
+) -> BatchResult:
+    """Sync these JodGig user ids as talents; ids that are not talents are skipped."""
+    with source.connect() as conn:
+        talents = jq.load_users(conn, user_ids, (TALENT,))
+    result = process_batch(
+        platform,
+        len(user_ids),
+        sorted(talents, key=lambda user: user.id),
+        user_id_of=lambda user: user.id,
+        plan=partial(plan_talent, tz=rules.timezone),
+        write=write_talent_plans,
+        reporter=reporter,
+    )
+    result.scope_counts = count_talents(talents)
+    return result
+
+
+def count_talents(talents) -> dict[str, int]:
+    counts = empty_talent_counts()
+    for talent in talents:
+        counts[classify_talent(talent).value] += 1
+    return counts
+
+
+def write_talent_plans(conn: Connection, plans: Sequence[TalentPlan]) -> Written:
+    """Upsert or deactivate the identities, and drop any memberships left from an employer past."""
+    written = Written()
+    identity_ids = write_identities(conn, plans, written)
+    stale = [membership.id for membership in pw.existing_memberships(conn, list(identity_ids.values()))]
+    written.table_rows["org_memberships.deleted"] = pw.delete_memberships(conn, stale)
+    return written
