@@ -9,13 +9,22 @@ from employer_sync_pipeline.definitions import defs
 
 def run_employer_sync(full_refresh: bool = False, batch_size: int = 1000, lookback_minutes: int = 10):
     """Run ``employer_sync_job`` once; asserts the Dagster run succeeded."""
+    return _run_sync("employer_sync_job", "compute_watermark", full_refresh, batch_size, lookback_minutes)
+
+
+def run_talent_sync(full_refresh: bool = False, batch_size: int = 1000, lookback_minutes: int = 10):
+    """Run ``talent_sync_job`` once; asserts the Dagster run succeeded."""
+    return _run_sync("talent_sync_job", "talent_compute_watermark", full_refresh, batch_size, lookback_minutes)
+
+
+def _run_sync(job_name: str, watermark_op: str, full_refresh: bool, batch_size: int, lookback_minutes: int):
     run_config = {
         "ops": {
-            "compute_watermark": {"config": {"full_refresh": full_refresh, "lookback_minutes": lookback_minutes}},
+            watermark_op: {"config": {"full_refresh": full_refresh, "lookback_minutes": lookback_minutes}},
             "fan_out_batches": {"config": {"batch_size": batch_size}},
         }
     }
-    result = defs.get_job_def("employer_sync_job").execute_in_process(run_config=run_config)
+    result = defs.get_job_def(job_name).execute_in_process(run_config=run_config)
     assert result.success
     return result
 
