@@ -11,8 +11,10 @@ from .db.platform_stats import platform_totals
 from .db.platform_tables import gig_sync_logs
 from .definitions import defs
 from .orchestration.reporting import scope_counts_table
+from .jit import sync_employer_now, sync_talent_now
 from .settings import Settings
 from .sync.databases import platform_engine
+from .sync.jit import FAILED
 from .sync.sync_definitions import EMPLOYER_SYNC
 
 _SHOWN_FAILURES = 10
@@ -44,6 +46,26 @@ def demo(full_refresh: bool, batch_size: int) -> None:
     if not result.success:
         raise click.ClickException(f"the sync run {result.run_id} failed; see the errors above")
     _print_summary(result.output_for_node("write_sync_log"), elapsed)
+
+
+@main.command()
+@click.option("--employer", "employer_id", type=int, help="JodGig users.id of an employer to sync now.")
+@click.option("--talent", "talent_id", type=int, help="JodGig users.id of a talent to sync now.")
+def jit(employer_id: int | None, talent_id: int | None) -> None:
+    """Sync one user now, as the login flow does, and print the result. Exits 1 if it failed."""
+    if (employer_id is None) == (talent_id is None):
+        raise click.UsageError("give exactly one of --employer ID or --talent ID")
+    started = time.perf_counter()
+    result = sync_employer_now(employer_id) if employer_id is not None else sync_talent_now(talent_id)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    click.echo(
+        f"user {result.remote_gig_user_id}: {result.outcome}, set {result.scope_set or '-'}, "
+        f"identity {result.identity_id or '-'} ({elapsed_ms:.0f} ms)"
+    )
+    if result.message:
+        click.echo(f"{result.error + ': ' if result.error else ''}{result.message}")
+    if result.outcome == FAILED:
+        raise SystemExit(1)
 
 
 def _print_summary(sync_log_id: int, elapsed: float) -> None:

@@ -173,5 +173,27 @@ def load_hq_managers_of_companies(conn: Connection, company_ids: Iterable[int]) 
     ]
 
 
+def employer_logins_since(
+    conn: Connection, after: tuple[datetime, int] | None, limit: int
+) -> list[tuple[int, datetime, datetime]]:
+    """(id, last_login_at, changed_at) of employers who logged in after the ``(last_login_at, id)`` key.
+
+    Walks ``idx_users_last_login_at`` in order; ``changed_at`` is ``updated_at``,
+    or ``created_at`` where that is NULL.
+    """
+    changed_at = sa.func.coalesce(users.c.updated_at, users.c.created_at)
+    query = sa.select(users.c.id, users.c.last_login_at, changed_at).where(
+        users.c.role.in_(EMPLOYER_ROLES), users.c.last_login_at.is_not(None)
+    )
+    if after is not None:
+        login, user_id = after
+        query = query.where(
+            users.c.last_login_at >= login,
+            sa.or_(users.c.last_login_at > login, users.c.id > user_id),
+        )
+    query = query.order_by(users.c.last_login_at, users.c.id).limit(limit)
+    return [tuple(row) for row in conn.execute(query)]
+
+
 def _chunks(ids: Iterable[int]) -> Iterator[tuple[int, ...]]:
     return batched(sorted(set(ids)), _IN_LIST_CHUNK)

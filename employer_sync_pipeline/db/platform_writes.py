@@ -62,6 +62,17 @@ def load_identity(conn: Connection, identity_id: int) -> Identity:
     return Identity(*conn.execute(query).one())
 
 
+def find_identity_versions(conn: Connection, remote_user_ids: Collection[int]) -> dict[int, datetime]:
+    """Remote user id → ``remote_updated_at`` of its identity, for those that have one."""
+    if not remote_user_ids:
+        return {}
+    i = identities_users
+    query = sa.select(i.c.remote_gig_user_id, i.c.remote_updated_at).where(
+        i.c.remote_gig_user_id.in_(list(remote_user_ids))
+    )
+    return dict(conn.execute(query).all())
+
+
 def find_identity_ids(conn: Connection, remote_user_ids: Collection[int]) -> dict[int, int]:
     found = find_ids(conn, identities_users, ["remote_gig_user_id"], {(i,) for i in remote_user_ids})
     return {key[0]: identity_id for key, identity_id in found.items()}

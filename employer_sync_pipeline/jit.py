@@ -1,0 +1,41 @@
+"""Just-in-time sync for the login flow (SPEC §6).
+
+    from employer_sync_pipeline.jit import sync_employer_now
+    result = sync_employer_now(123)   # JitResult(outcome='synced', scope_set='G', identity_id=42, ...)
+
+Settings come from the environment as for the batch sync. Engines are created
+once per process and settings, so repeated calls reuse their connection pools.
+A failed record is returned as ``outcome='failed'``, not raised; database
+outages raise.
+"""
+
+from functools import lru_cache
+
+from sqlalchemy.engine import Engine
+
+from .settings import Settings
+from .sync.databases import jodgig_engine_and_rules, platform_engine
+from .sync.jit import JitResult, sync_user_now
+from .sync.reporting import NoReporter
+from .sync.settings import SourceRules
+from .sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
+
+__all__ = ["JitResult", "sync_employer_now", "sync_talent_now"]
+
+
+def sync_employer_now(remote_gig_user_id: int) -> JitResult:
+    """Sync one employer now: identity, organisations, membership, owner and assignments."""
+    source, platform, rules = _databases(Settings.from_env())
+    return sync_user_now(EMPLOYER_SYNC, source, platform, remote_gig_user_id, rules, NoReporter())
+
+
+def sync_talent_now(remote_gig_user_id: int) -> JitResult:
+    """Sync one talent's identity now."""
+    source, platform, rules = _databases(Settings.from_env())
+    return sync_user_now(TALENT_SYNC, source, platform, remote_gig_user_id, rules, NoReporter())
+
+
+@lru_cache(maxsize=4)
+def _databases(settings: Settings) -> tuple[Engine, Engine, SourceRules]:
+    source, rules = jodgig_engine_and_rules(settings)
+    return source, platform_engine(settings), rules

@@ -1,0 +1,74 @@
+"""JIT jobs (one op each) and the login sensor that requests them (SPEC §6)."""
+
+import dagster as dg
+
+from ..sync.jit import FAILED, JitResult, sync_user_now
+from ..sync.logins import LoginCursor, logins_needing_sync, start_cursor
+from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
+from .resources import JodgigDatabase, PlatformDatabase
+from .sentry import SentryResource, report_op_failure_to_sentry
+
+#: A login waits on this run: it goes ahead of the hourly batches.
+JIT_TAGS = {"dagster/max_retries": "0", "dagster/priority": "1"}
+LOGINS_PER_TICK = 200
+
+
+class JitConfig(dg.Config):
+    remote_gig_user_id: int
+
+
+def build_jit_job(sync: SyncDefinition) -> dg.JobDefinition:
+    @dg.op(name=f"jit_sync_{sync.name}")
+    def jit_sync(
+        context: dg.OpExecutionContext,
+        config: JitConfig,
+        jodgig_db: JodgigDatabase,
+        platform_db: PlatformDatabase,
+        sentry: SentryResource,
+    ) -> JitResult:
+        """Sync one user now; the outcome is this op's output metadata. No sync log row."""
+        reporter = sentry.reporter_for(f"{sync.name}_jit")
+        result = sync_user_now(
+            sync, jodgig_db.engine, platform_db.engine, config.remote_gig_user_id, jodgig_db.rules, reporter
+        )
+        summary = f"JodGig {sync.name} {result.remote_gig_user_id}: {result.outcome} (set {result.scope_set})"
+        details = f": {result.error}: {result.message}" if result.error else ""
+        (context.log.warning if result.outcome == FAILED else context.log.info)(summary + details)
+        context.add_output_metadata(
+            {key: value for key, value in vars(result).items() if value is not None}
+        )
+        return result
+
+    @dg.job(
+        name=f"{sync.name}_jit_sync_job",
+        executor_def=dg.in_process_executor,
+        tags=JIT_TAGS,
+        hooks={report_op_failure_to_sentry},
+        description=f"Sync one JodGig {sync.name} now (run config: remote_gig_user_id).",
+    )
+    def jit_job():
+        jit_sync()
+
+    return jit_job
+
+
+employer_jit_sync_job = build_jit_job(EMPLOYER_SYNC)
+talent_jit_sync_job = build_jit_job(TALENT_SYNC)
+
+
+@dg.sensor(job=employer_jit_sync_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def employer_login_sensor(context: dg.SensorEvaluationContext, jodgig_db: JodgigDatabase, platform_db: PlatformDatabase):
+    """Employers who logged in and whose identity is missing or older than their JodGig row."""
+    if context.cursor:
+        cursor = LoginCursor.parse(context.cursor)
+    else:
+        cursor = start_cursor(jodgig_db.engine, jodgig_db.rules)
+    logins, next_cursor = logins_needing_sync(
+        jodgig_db.engine, platform_db.engine, cursor, jodgig_db.rules, LOGINS_PER_TICK
+    )
+    for login in logins:
+        yield dg.RunRequest(
+            run_key=f"employer-login-{login.remote_gig_user_id}-{login.last_login_at.isoformat()}",
+            run_config={"ops": {"jit_sync_employer": {"config": {"remote_gig_user_id": login.remote_gig_user_id}}}},
+        )
+    context.update_cursor(next_cursor.serialise())
