@@ -53,9 +53,13 @@ def select_changed_employer_ids(conn: Connection, lower: datetime | None, upper:
     every employer (a full refresh).
     """
     if lower is None:
-        return _all_ids_with_role(conn, EMPLOYER_ROLES)
+        return all_employer_ids(conn)
     sources = [*_changed_users(EMPLOYER_ROLES, lower, upper), *_changed_employer_relations(lower, upper)]
     return _ordered_union(conn, sources)
+
+
+def all_employer_ids(conn: Connection) -> list[int]:
+    return _all_ids_with_role(conn, EMPLOYER_ROLES)
 
 
 def select_changed_talent_ids(conn: Connection, lower: datetime | None, upper: datetime) -> list[int]:

@@ -1,7 +1,7 @@
 """The sync window: which JodGig changes a run covers (SPEC §4, §5)."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 
 from .timezone import TimezoneService
@@ -54,3 +54,10 @@ def compute_incremental_window(
     # A watermark ahead of the source clock (clock skew) must not empty the window.
     lower = min(last_watermark_to, source_now) - lookback
     return SyncWindow(SyncMode.INCREMENTAL, lower, source_now)
+
+
+def backfill_window(start: datetime, end: datetime) -> SyncWindow:
+    """An explicit window, e.g. a range of JodGig local days; stored and compared in UTC."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError(f"backfill bounds must be timezone-aware, got {start!r} and {end!r}")
+    return SyncWindow(SyncMode.BACKFILL, start.astimezone(timezone.utc), end.astimezone(timezone.utc))

@@ -1,9 +1,12 @@
 """The sync jobs: one graph, built per sync definition, with the run settings of SPEC §5."""
 
+from dataclasses import dataclass
+
 import dagster as dg
 
 from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
 from .ops import (
+    build_compute_backfill_window,
     build_compute_watermark,
     build_select_in_scope,
     build_upsert_batch,
@@ -21,25 +24,66 @@ def sync_tags(sync: SyncDefinition) -> dict[str, str]:
     return {"dagster/max_retries": "0", "dagster/priority": "-1", SYNC_CONCURRENCY_TAG: sync.name}
 
 
-def build_sync_job(sync: SyncDefinition, description: str) -> dg.JobDefinition:
-    compute_watermark = build_compute_watermark(sync)
-    select_in_scope = build_select_in_scope(sync)
-    upsert_batch = build_upsert_batch(sync)
-    write_sync_log = build_write_sync_log(sync)
+@dataclass(frozen=True)
+class SyncOps:
+    """One sync's ops, shared by its incremental and backfill jobs (op names are unique per location)."""
+
+    compute_watermark: dg.OpDefinition
+    compute_backfill_window: dg.OpDefinition
+    select_in_scope: dg.OpDefinition
+    upsert_batch: dg.OpDefinition
+    write_sync_log: dg.OpDefinition
+
+
+def build_sync_ops(sync: SyncDefinition) -> SyncOps:
+    return SyncOps(
+        build_compute_watermark(sync),
+        build_compute_backfill_window(sync),
+        build_select_in_scope(sync),
+        build_upsert_batch(sync),
+        build_write_sync_log(sync),
+    )
+
+
+_SYNC_OPS = {sync.name: build_sync_ops(sync) for sync in (EMPLOYER_SYNC, TALENT_SYNC)}
+
+#: The first JodGig day a backfill can cover.
+BACKFILL_START_DATE = "2019-01-01"
+
+
+def build_sync_job(
+    sync: SyncDefinition, description: str, backfill_timezone: str | None = None
+) -> dg.JobDefinition:
+    """The sync graph: incremental, or with ``backfill_timezone`` partitioned by JodGig local day."""
+    backfill = backfill_timezone is not None
+    ops = _SYNC_OPS[sync.name]
+    compute_window = ops.compute_backfill_window if backfill else ops.compute_watermark
+    partitions = (
+        dg.DailyPartitionsDefinition(start_date=BACKFILL_START_DATE, timezone=backfill_timezone) if backfill else None
+    )
 
     @dg.job(
-        name=f"{sync.name}_sync_job",
+        name=f"{sync.name}_backfill_job" if backfill else f"{sync.name}_sync_job",
         executor_def=dg.in_process_executor,
         tags=sync_tags(sync),
         hooks={report_op_failure_to_sentry},
+        partitions_def=partitions,
         description=description,
     )
     def sync_job():
-        start = compute_watermark()
-        batches = fan_out_batches(select_in_scope(start))
-        write_sync_log(start, batches.map(upsert_batch).collect())
+        start = compute_window()
+        batches = fan_out_batches(ops.select_in_scope(start))
+        ops.write_sync_log(start, batches.map(ops.upsert_batch).collect())
 
     return sync_job
+
+
+def build_backfill_jobs(jodgig_timezone: str) -> list[dg.JobDefinition]:
+    """Backfills run one JodGig local day per partition; they never move the watermark."""
+    return [
+        build_sync_job(sync, f"The {sync.name} sync over explicit JodGig days (SPEC §5).", jodgig_timezone)
+        for sync in (EMPLOYER_SYNC, TALENT_SYNC)
+    ]
 
 
 employer_sync_job = build_sync_job(

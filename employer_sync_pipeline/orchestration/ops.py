@@ -9,9 +9,16 @@ import dagster as dg
 
 from ..domain.batching import batched
 from ..sync.results import BatchResult
-from ..sync.run_steps import RunStart, Selection, record_sync_log, select_in_scope, start_incremental_run
+from ..sync.run_steps import (
+    RunStart,
+    Selection,
+    record_sync_log,
+    select_in_scope,
+    start_backfill_run,
+    start_incremental_run,
+)
 from ..sync.sync_definitions import SyncDefinition
-from .reporting import result_metadata, scope_counts_markdown
+from .reporting import result_metadata, scope_counts_markdown, table_materializations
 from .resources import JodgigDatabase, PlatformDatabase
 from .sentry import SentryResource
 
@@ -46,6 +53,21 @@ def build_compute_watermark(sync: SyncDefinition) -> dg.OpDefinition:
         return start
 
     return compute_watermark
+
+
+def build_compute_backfill_window(sync: SyncDefinition) -> dg.OpDefinition:
+    @dg.op(name=op_name(sync, "compute_backfill_window"))
+    def compute_backfill_window(context: dg.OpExecutionContext) -> RunStart:
+        """The partition's JodGig local days, or a partition range's, as one window."""
+        window = context.partition_time_window
+        start = start_backfill_run(window.start, window.end)
+        context.log.info(f"backfill of {sync.name}s changed in [{window.start}, {window.end}) JodGig time")
+        context.add_output_metadata(
+            {"watermark_from": str(start.window.lower), "watermark_to": str(start.window.upper)}
+        )
+        return start
+
+    return compute_backfill_window
 
 
 def build_select_in_scope(sync: SyncDefinition) -> dg.OpDefinition:
@@ -98,6 +120,10 @@ def build_write_sync_log(sync: SyncDefinition) -> dg.OpDefinition:
         """The run's one ``gig_sync_logs`` row: successful exactly when no record failed."""
         entry, log_id = record_sync_log(sync, platform_db.engine, start, results, context.run_id)
         total = entry.result
+        duration = (entry.finished_at - entry.started_at).total_seconds()
+        partition = context.partition_key if context.has_partition_key else None
+        for materialization in table_materializations(sync, total, duration, partition):
+            context.log_event(materialization)
         context.log.info(
             f"sync log {log_id}: {total.selected} selected, {total.synced} synced, {total.deactivated} deactivated, "
             f"{total.skipped} skipped, {total.failed} failed"

@@ -61,6 +61,15 @@ class SentryResource(dg.ConfigurableResource):
             else:
                 sentry_sdk.capture_message(f"op {op_name} failed", level="error")
 
+    def report_run_failure(self, job_name: str, run_id: str, reason: str) -> None:
+        """A run that died outside its ops (process killed, resource setup failed)."""
+        if not self._enabled:
+            return
+        with sentry_sdk.new_scope() as scope:
+            scope.set_tag("sync", job_name)
+            scope.set_tag("dagster_run_id", run_id)
+            sentry_sdk.capture_message(f"Dagster run {run_id} of {job_name} failed: {reason}", level="error")
+
     def _tag(self, scope, sync_name: str) -> None:
         scope.set_tag("sync", sync_name)
         scope.set_tag("dagster_run_id", self._run_id)
@@ -81,3 +90,11 @@ class SyncFailureReporter:
 def report_op_failure_to_sentry(context: dg.HookContext) -> None:
     """Unhandled op errors (a database outage, a bug) go to Sentry too."""
     context.resources.sentry.report_op_failure(context.job_name, context.op.name, context.op_exception)
+
+
+@dg.run_failure_sensor(name="report_failed_runs_to_sentry", default_status=dg.DefaultSensorStatus.RUNNING)
+def report_failed_runs_to_sentry(context: dg.RunFailureSensorContext, sentry: SentryResource) -> None:
+    """Runs that fail outside an op (no failure hook fired) reach Sentry too."""
+    failure = context.failure_event
+    reason = failure.message or "the run failed"
+    sentry.report_run_failure(context.dagster_run.job_name, context.dagster_run.run_id, reason.splitlines()[0])

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from ..db.jodgig_queries import source_clock_utc
 from ..db.sync_log import insert_sync_log, last_successful_watermark
 from ..domain.batching import batched
-from ..domain.window import SyncWindow, compute_incremental_window
+from ..domain.window import SyncWindow, backfill_window, compute_incremental_window
 from .results import BatchResult
 from .settings import SourceRules
 from .sync_definitions import SyncDefinition
@@ -40,6 +40,11 @@ def start_incremental_run(
     with source.connect() as conn:
         source_now = source_clock_utc(conn)
     return RunStart(compute_incremental_window(last, source_now, lookback, full_refresh), started_at)
+
+
+def start_backfill_run(start: datetime, end: datetime) -> RunStart:
+    """An explicit window; backfills never read or move the incremental watermark."""
+    return RunStart(backfill_window(start, end), datetime.now(timezone.utc))
 
 
 def select_in_scope(sync: SyncDefinition, source: Engine, window: SyncWindow, rules: SourceRules) -> Selection:

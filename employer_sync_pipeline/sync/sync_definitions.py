@@ -35,6 +35,7 @@ class SyncDefinition:
     empty_scope_counts: Callable[[], dict[str, int]]
     sync_batch: SyncBatch
     scope_labels: Mapping[str, str]
+    written_tables: tuple[str, ...]
 
 
 def _count_employers(conn: Connection, ids: Sequence[int], rules: SourceRules) -> dict[str, int]:
@@ -63,6 +64,14 @@ EMPLOYER_SYNC = SyncDefinition(
         "E": "E: company disabled",
         "F": "F: user disabled",
     },
+    written_tables=(
+        "identities_users",
+        "org_organisations",
+        "org_outlets",
+        "org_memberships",
+        "org_outlet_assignments",
+        "gig_sync_logs",
+    ),
 )
 
 TALENT_SYNC = SyncDefinition(
@@ -77,4 +86,5 @@ TALENT_SYNC = SyncDefinition(
         "T_deleted": "T_deleted: talent deleted (skip)",
         "T_disabled": "T_disabled: talent disabled (skip)",
     },
+    written_tables=("identities_users", "org_memberships", "gig_sync_logs"),
 )

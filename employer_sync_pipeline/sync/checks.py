@@ -1,0 +1,77 @@
+"""Data checks of the platform against JodGig, as plain Python (the asset checks call these)."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Connection, Engine
+
+from ..db import jodgig_queries as jq
+from ..db import platform_checks as pc
+from ..domain.batching import batched
+from ..domain.organisation import resolve_owner_per_company
+from ..domain.scope import is_company_live
+from .employer_facts import load_employer_scope_facts
+from .settings import SourceRules
+from .sync_log import DESTINATION_TABLE
+
+_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    in_scope_employers: int
+    active_employer_identities: int
+
+    @property
+    def matches(self) -> bool:
+        return self.in_scope_employers == self.active_employer_identities
+
+
+@dataclass(frozen=True)
+class OwnerMismatch:
+    company_id: int
+    expected_owner: int | None
+    platform_owners: tuple[int, ...]
+
+
+def reconcile_employers(source: Engine, platform: Engine, rules: SourceRules) -> Reconciliation:
+    """In-scope employers in JodGig against active employer identities in the platform."""
+    with source.connect() as conn:
+        in_scope = sum(1 for facts in _all_employer_facts(conn) if facts.scope_set(rules.obsolete_company_ids).in_scope)
+    with platform.connect() as conn:
+        return Reconciliation(in_scope, pc.count_active_identities(conn, "employer"))
+
+
+def owner_mismatches(source: Engine, platform: Engine, rules: SourceRules) -> list[OwnerMismatch]:
+    """Active organisations whose owners are not exactly the resolved owner (when that one is synced)."""
+    with platform.connect() as conn:
+        owners = pc.organisation_owners(conn)
+        synced = pc.active_identity_user_ids(conn, "employer")
+    with source.connect() as conn:
+        companies = jq.load_companies(conn, owners)
+        managers: dict[int, list] = {}
+        for manager in jq.load_hq_managers_of_companies(conn, owners):
+            managers.setdefault(manager.company_id, []).append(manager)
+    mismatches = []
+    for company_id, platform_owners in owners.items():
+        company = companies.get(company_id)
+        resolved = (
+            resolve_owner_per_company(company, managers.get(company_id, ()), rules.obsolete_company_ids)
+            if is_company_live(company, rules.obsolete_company_ids)
+            else None
+        )
+        expected = (resolved,) if resolved in synced else ()
+        if tuple(platform_owners) != expected:
+            mismatches.append(OwnerMismatch(company_id, resolved, tuple(platform_owners)))
+    return mismatches
+
+
+def last_sync_log(platform: Engine, origin_table: str) -> dict | None:
+    with platform.connect() as conn:
+        return pc.last_sync_log(conn, origin_table, DESTINATION_TABLE)
+
+
+def _all_employer_facts(conn: Connection) -> Iterator:
+    ids = jq.all_employer_ids(conn)
+    for chunk in batched(ids, _CHUNK):
+        yield from load_employer_scope_facts(conn, chunk)
