@@ -62,6 +62,17 @@ def load_identity(conn: Connection, identity_id: int) -> Identity:
     return Identity(*conn.execute(query).one())
 
 
+def active_email_holders(conn: Connection, kind: str, emails: Collection[str]) -> dict[str, int]:
+    """E-mail → remote user id of the active identity of ``kind`` that has it."""
+    if not emails:
+        return {}
+    i = identities_users
+    query = sa.select(i.c.email, i.c.remote_gig_user_id).where(
+        i.c.kind == kind, i.c.status == ACTIVE, i.c.email.in_(list(emails))
+    )
+    return dict(conn.execute(query).all())
+
+
 def find_identity_versions(conn: Connection, remote_user_ids: Collection[int]) -> dict[int, datetime]:
     """Remote user id → ``remote_updated_at`` of its identity, for those that have one."""
     if not remote_user_ids:

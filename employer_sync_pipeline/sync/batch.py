@@ -11,14 +11,15 @@ from typing import TypeVar
 from sqlalchemy.engine import Connection, Engine
 
 from ..domain.errors import RecordError
-from .isolation import HasUserId, write_with_isolation
+from .identity import reject_duplicate_emails
+from .isolation import write_with_isolation
 from .reporting import FailureReporter
 from .results import BatchResult, RecordFailure, Written
 
 logger = logging.getLogger(__name__)
 
 Facts = TypeVar("Facts")
-Plan = TypeVar("Plan", bound=HasUserId)
+Plan = TypeVar("Plan")
 
 
 def process_batch(
@@ -32,6 +33,9 @@ def process_batch(
 ) -> BatchResult:
     """Plan, write and count one batch; a bad record fails alone and is reported."""
     plans, failures = plan_records(records, user_id_of, plan)
+    with platform.connect() as conn:
+        plans, duplicates = reject_duplicate_emails(conn, plans)
+    failures += duplicates
     written, write_failures = write_with_isolation(platform, plans, write)
     failures += write_failures
     for failure in failures:

@@ -6,7 +6,7 @@
 """
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy.engine import Connection
 
@@ -14,12 +14,15 @@ from ..db import platform_writes as pw
 from ..domain.mapping import IdentityRow, map_identity
 from ..domain.records import JodgigUser
 from ..domain.timezone import TimezoneService
-from .results import Written
+from .results import RecordFailure, Written, duplicate_email_failure
 
 
 class IdentityPlan(Protocol):
     user_id: int
     identity: IdentityRow | None
+
+
+Plan = TypeVar("Plan", bound=IdentityPlan)
 
 
 def upsert_identities_user(
@@ -36,10 +39,35 @@ def write_identities(conn: Connection, plans: Sequence[IdentityPlan], written: W
 
     Returns remote user id → identity id for every plan that has an identity.
     """
+    leaving = pw.find_identity_ids(conn, [plan.user_id for plan in plans if plan.identity is None])
+    # Deactivate first: an e-mail an employer leaving scope frees is then free for this batch.
+    written.deactivated_user_ids = pw.deactivate_identities(conn, list(leaving.values()))
+    written.table_rows["identities_users.deactivated"] = len(written.deactivated_user_ids)
     upserted, written.table_rows["identities_users.upserted"] = pw.upsert_identities(
         conn, [plan.identity for plan in plans if plan.identity is not None]
     )
-    leaving = pw.find_identity_ids(conn, [plan.user_id for plan in plans if plan.identity is None])
-    written.deactivated_user_ids = pw.deactivate_identities(conn, list(leaving.values()))
-    written.table_rows["identities_users.deactivated"] = len(written.deactivated_user_ids)
     return {**upserted, **leaving}
+
+
+def reject_duplicate_emails(conn: Connection, plans: Sequence[Plan]) -> tuple[list[Plan], list[RecordFailure]]:
+    """Fail, before any write, the plans whose e-mail another active identity keeps.
+
+    Within the batch the lowest user id keeps the e-mail, as the database would
+    decide. Holders that are themselves in the batch are left to the database,
+    which remains the safety net: this only spares the bulk write a rollback.
+    """
+    by_email: dict[tuple[str, str], list[Plan]] = {}
+    for plan in plans:
+        if plan.identity is not None:
+            by_email.setdefault((plan.identity.kind, plan.identity.email), []).append(plan)
+    in_batch = {plan.user_id for plan in plans}
+    rejected: set[int] = set()
+    for kind in {kind for kind, _ in by_email}:
+        holders = pw.active_email_holders(conn, kind, [email for k, email in by_email if k == kind])
+        for email, holder in holders.items():
+            if holder not in in_batch:
+                rejected.update(plan.user_id for plan in by_email[(kind, email)])
+    for same_email in by_email.values():
+        rejected.update(plan.user_id for plan in sorted(same_email, key=lambda p: p.user_id)[1:])
+    kept = [plan for plan in plans if plan.user_id not in rejected]
+    return kept, [duplicate_email_failure(user_id) for user_id in sorted(rejected)]

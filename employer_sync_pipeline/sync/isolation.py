@@ -12,7 +12,7 @@ from typing import Protocol, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .results import RecordFailure
+from .results import RecordFailure, duplicate_email_failure
 
 _DUPLICATE_EMAIL_MARKERS = (
     "index_identities_users_on_kind_and_email_active",
@@ -55,12 +55,7 @@ def failure_from_database_error(user_id: int, error: sa.exc.DBAPIError) -> Recor
     """A fail-log entry for a rejected record, without the values the driver echoes."""
     text = str(error.orig)
     if any(marker in text for marker in _DUPLICATE_EMAIL_MARKERS):
-        return RecordFailure(
-            user_id,
-            "DuplicateEmail",
-            "another active identity of the same kind already has this e-mail; "
-            "resolve the duplicate account in JodGig",
-        )
+        return duplicate_email_failure(user_id)
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     return RecordFailure(
         user_id, type(error.orig).__name__, f"the platform database rejected the record: {first_line}"

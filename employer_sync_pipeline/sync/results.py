@@ -18,6 +18,14 @@ class RecordFailure:
         return {"remote_gig_user_id": self.remote_gig_user_id, "error": self.error, "message": self.message}
 
 
+def duplicate_email_failure(user_id: int) -> RecordFailure:
+    return RecordFailure(
+        user_id,
+        "DuplicateEmail",
+        "another active identity of the same kind already has this e-mail; resolve the duplicate account in JodGig",
+    )
+
+
 @dataclass
 class Written:
     """What one committed write changed."""
