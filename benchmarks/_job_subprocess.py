@@ -1,27 +1,59 @@
-"""Runs employer_sync_job once in this process and prints wall time and peak RSS as JSON.
+"""Runs one job once in this process and prints wall time and peak RSS as JSON.
 
-Started as its own process by the benchmark, so its peak memory is the sync's alone.
+    python -m benchmarks._job_subprocess --job employer [--full-refresh] [--batch-size 1000]
+
+Started as its own process by the benchmarks, so its peak memory is the job's alone.
+``--job empty`` runs a one-op job on the same executor: the floor of any run.
 """
 
 import json
 import resource
-import sys
 import time
+
+import click
+import dagster as dg
 
 from employer_sync_pipeline.definitions import defs
 
+#: The watermark op of each sync job, which takes the ``full_refresh`` config.
+_WATERMARK_OPS = {"employer_sync_job": "compute_watermark", "talent_sync_job": "talent_compute_watermark"}
+_JOBS = {"empty": "empty_job", "employer": "employer_sync_job", "talent": "talent_sync_job"}
 
-def main(full_refresh: bool) -> None:
-    run_config = {
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-        "ops": {"compute_watermark": {"config": {"full_refresh": full_refresh}}},
+
+@dg.op
+def do_nothing() -> None:
+    """The one trivial op of the empty job."""
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def empty_job():
+    do_nothing()
+
+
+def job_and_config(job_name: str, full_refresh: bool, batch_size: int) -> tuple[dg.JobDefinition, dict]:
+    """The job definition and its run config, with the console logging only warnings."""
+    config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    if job_name == "empty_job":
+        return empty_job, config
+    config["ops"] = {
+        _WATERMARK_OPS[job_name]: {"config": {"full_refresh": full_refresh}},
+        "fan_out_batches": {"config": {"batch_size": batch_size}},
     }
+    return defs.get_job_def(job_name), config
+
+
+@click.command()
+@click.option("--job", "job_key", type=click.Choice(sorted(_JOBS)), default="employer", show_default=True)
+@click.option("--full-refresh", is_flag=True)
+@click.option("--batch-size", default=1000, show_default=True)
+def main(job_key: str, full_refresh: bool, batch_size: int) -> None:
+    job, run_config = job_and_config(_JOBS[job_key], full_refresh, batch_size)
     started = time.perf_counter()
-    result = defs.get_job_def("employer_sync_job").execute_in_process(run_config=run_config)
+    result = job.execute_in_process(run_config=run_config)
     wall = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"success": result.success, "wall_seconds": wall, "peak_rss_mib": peak_mib}))
 
 
 if __name__ == "__main__":
-    main(full_refresh="--full-refresh" in sys.argv)
+    main()

@@ -1,0 +1,402 @@
+"""The batch syncs side by side, MariaDB → PostgreSQL, at a scale of the demo data set.
+
+    python -m benchmarks.bench_sync --scale 30 [--baseline-limit 5000] [--batch-size 1000]
+
+Each measurement is its own process (``_job_subprocess``, ``_baseline``), in this
+order: an empty job (the floor), the full employer sync, an incremental run with
+no changes, an incremental run after changing 1% of the employers, the full
+talent sync, and the per-record baseline on a second, empty platform database.
+Prints one table (every ratio from runs of this invocation), the EXPLAIN of the
+incremental selection, and writes the figures to ``benchmarks/results/latest.json``.
+"""
+
+import json
+import os
+import platform as host
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import click
+import pandas as pd
+import sqlalchemy as sa
+
+from employer_sync_pipeline.db import jodgig_queries as jq
+from employer_sync_pipeline.db.jodgig_tables import companies, outlet_user, outlets, users
+from employer_sync_pipeline.db.platform_stats import platform_totals
+from employer_sync_pipeline.db.platform_tables import gig_sync_logs
+from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
+from employer_sync_pipeline.domain.mapping import normalise_email
+from employer_sync_pipeline.domain.scope import EMPLOYER_ROLES, HQ_MANAGER, OUTLET_MANAGER
+from employer_sync_pipeline.domain.timezone import TimezoneService
+from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
+from employer_sync_pipeline_tests.support import servers
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+RESULTS_FILE = Path(__file__).resolve().parent / "results" / "latest.json"
+_SYNCS = {"employer": (EMPLOYER_SYNC.origin_table, "employers"), "talent": (TALENT_SYNC.origin_table, "talents")}
+CHANGE_FRACTION = 0.01
+
+
+@dataclass
+class Measurement:
+    """One measured process. ``wall_seconds`` is timed inside it, ``process_seconds`` by the parent."""
+
+    name: str
+    wall_seconds: float
+    peak_rss_mib: float
+    process_seconds: float | None
+    started_at: str
+    finished_at: str
+    records: int | None = None
+    unit: str = ""
+    sync_mode: str = ""
+    details: dict = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float | None:
+        return self.records / self.wall_seconds if self.records else None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# JodGig, through the writer: the demo's dirt, the 1% changes, the EXPLAIN
+
+
+def repair_dirty_emails(writer: sa.Engine) -> int:
+    """Give each employer e-mail the sync would reject (invalid, or shared once normalised) a unique one.
+
+    The demo plants such e-mails on purpose. A run with failed records is not successful, so the
+    watermark would never advance and every later run would be a full refresh. ``updated_at`` is
+    kept: no incremental window sees the repair.
+    """
+    with writer.begin() as conn:
+        rows = conn.execute(sa.select(users.c.id, users.c.email).where(users.c.role.in_(EMPLOYER_ROLES))).all()
+        uses = Counter(normalise_email(email) for _, email in rows)
+        dirty = [user_id for user_id, email in rows if (normal := normalise_email(email)) is None or uses[normal] > 1]
+        if dirty:
+            conn.execute(
+                sa.update(users).where(users.c.id == sa.bindparam("user_id")).values(email=sa.bindparam("fixed")),
+                [{"user_id": user_id, "fixed": f"repaired.{user_id}@example.com"} for user_id in dirty],
+            )
+    return len(dirty)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What :func:`apply_changes` did, and how many distinct employers that changed."""
+
+    renamed_employers: int
+    deleted_outlet_links: int
+    touched_companies: int
+    employers_of_touched_companies: int
+    inserted_outlet_links: int
+    employers_changed: int
+
+    def summary(self) -> str:
+        return (
+            f"{self.renamed_employers:,} employers renamed ({self.deleted_outlet_links:,} of their outlet links "
+            f"deleted), {self.touched_companies:,} companies touched ({self.employers_of_touched_companies:,} "
+            f"employers), {self.inserted_outlet_links:,} outlet links inserted: "
+            f"{self.employers_changed:,} distinct employers changed"
+        )
+
+
+def apply_changes(writer: sa.Engine, employers: int, seed: int = 1) -> Changes:
+    """Change ``CHANGE_FRACTION`` of the employers at JodGig's local now.
+
+    Half through their users row (a new first name), about 30% through their companies'
+    ``updated_at``, the rest through new ``outlet_user`` rows. Each renamed employer also loses
+    an outlet link: a hard delete, which reaches the platform only because the user changed too.
+    """
+    rng = random.Random(seed)
+    target = max(3, round(employers * CHANGE_FRACTION))
+    by_user, by_company = target // 2, target * 3 // 10
+    with writer.begin() as conn:
+        now = TimezoneService().to_local(jq.source_clock_utc(conn)).replace(microsecond=0)
+        staff = conn.execute(
+            sa.select(users.c.id, users.c.role, companies.c.id.label("company_id"))
+            .select_from(users.outerjoin(companies, companies.c.id == users.c.company_id))
+            .where(users.c.role.in_(EMPLOYER_ROLES))
+        ).all()
+        links = set(conn.execute(sa.select(outlet_user.c.user_id, outlet_user.c.outlet_id)).tuples())
+        renamed = rng.sample([row.id for row in staff], by_user)
+        conn.execute(sa.update(users).where(users.c.id.in_(renamed)).values(first_name="Renamed", updated_at=now))
+        deleted = _delete_a_link_each(conn, renamed, links)
+        touched, touched_staff = _touch_companies(conn, rng, staff, by_company, now)
+        linked = _link_outlets(conn, rng, staff, links, target - by_user - by_company, now)
+    changed = set(renamed) | touched_staff | set(linked)
+    return Changes(len(renamed), deleted, len(touched), len(touched_staff), len(linked), len(changed))
+
+
+def _delete_a_link_each(conn: sa.Connection, user_ids: list[int], links: set[tuple[int, int]]) -> int:
+    wanted, pairs = set(user_ids), {}
+    for user_id, outlet_id in links:
+        if user_id in wanted:
+            pairs.setdefault(user_id, outlet_id)
+    if pairs:
+        link = sa.tuple_(outlet_user.c.user_id, outlet_user.c.outlet_id)
+        conn.execute(sa.delete(outlet_user).where(link.in_(list(pairs.items()))))
+    return len(pairs)
+
+
+def _touch_companies(conn, rng, staff, employers: int, now: datetime) -> tuple[list[int], set[int]]:
+    """Touch whole companies, in random order, until they hold ``employers`` employers."""
+    by_company: dict[int, list[int]] = {}
+    for row in staff:
+        if row.company_id is not None:
+            by_company.setdefault(row.company_id, []).append(row.id)
+    order = sorted(by_company)
+    rng.shuffle(order)
+    touched, touched_staff = [], set()
+    for company_id in order:
+        if len(touched_staff) >= employers:
+            break
+        touched.append(company_id)
+        touched_staff.update(by_company[company_id])
+    conn.execute(sa.update(companies).where(companies.c.id.in_(touched)).values(updated_at=now))
+    return touched, touched_staff
+
+
+def _link_outlets(conn, rng, staff, links: set[tuple[int, int]], count: int, now: datetime) -> list[int]:
+    """Link ``count`` managers each to an outlet of their own company they were not at."""
+    outlets_of: dict[int, list[int]] = {}
+    for outlet_id, company_id in conn.execute(sa.select(outlets.c.id, outlets.c.company_id)):
+        outlets_of.setdefault(company_id, []).append(outlet_id)
+    candidates = [
+        (row.id, free)
+        for row in staff
+        if row.role in (HQ_MANAGER, OUTLET_MANAGER)
+        and (free := [o for o in outlets_of.get(row.company_id, ()) if (row.id, o) not in links])
+    ]
+    chosen = rng.sample(candidates, min(count, len(candidates)))
+    rows = [{"user_id": u, "outlet_id": rng.choice(free), "created_at": now, "updated_at": now} for u, free in chosen]
+    if rows:
+        conn.execute(sa.insert(outlet_user), rows)
+    return [row["user_id"] for row in rows]
+
+
+def explain_incremental_selection(writer: sa.Engine) -> tuple[str, pd.DataFrame]:
+    """The sync's incremental employer selection over the last hour, and MariaDB's plan for it."""
+    with writer.connect() as conn:
+        upper = TimezoneService().to_local(jq.source_clock_utc(conn))
+        lower = upper - timedelta(hours=1)
+        # What select_changed_employer_ids runs, from the same helpers, with literals for EXPLAIN only.
+        sources = [*jq._changed_users(EMPLOYER_ROLES, lower, upper), *jq._changed_employer_relations(lower, upper)]
+        changed = sa.union(*sources).subquery()
+        query = sa.select(changed.c.id).order_by(changed.c.id)
+        sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        return sql, pd.DataFrame(conn.exec_driver_sql(f"EXPLAIN {sql}").mappings().all())
+
+
+# The measured processes
+
+
+def run_child(module: str, args: list[str], env: dict[str, str]) -> tuple[dict, dict]:
+    """Run ``python -m module`` in its own process: its last JSON line, and the parent's timing."""
+    started_at, started = _now(), time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args], env={**os.environ, **env}, cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    timing = {"process_seconds": time.perf_counter() - started, "started_at": started_at, "finished_at": _now()}
+    if done.returncode != 0:
+        raise click.ClickException(f"{module} {' '.join(args)} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1]), timing
+
+
+def last_sync_log(platform: sa.Engine, origin_table: str) -> dict:
+    """The latest ``gig_sync_logs`` row of a sync: its mode and counts."""
+    log = gig_sync_logs
+    query = (
+        sa.select(log.c.sync_mode, log.c.is_successful, log.c.records_selected, log.c.records_synced,
+                  log.c.records_deactivated, log.c.records_skipped, log.c.records_failed)
+        .where(log.c.origin_table == origin_table)
+        .order_by(log.c.id.desc())
+        .limit(1)
+    )  # fmt: skip
+    with platform.connect() as conn:
+        return dict(conn.execute(query).mappings().one())
+
+
+def measure_job(name: str, job: str, env: dict[str, str], batch_size: int, platform: sa.Engine) -> Measurement:
+    """Run one job in its own process; a sync's records are what its sync log row says it selected."""
+    out, timing = run_child("benchmarks._job_subprocess", ["--job", job, "--batch-size", str(batch_size)], env)
+    measurement = Measurement(name, out["wall_seconds"], out["peak_rss_mib"], **timing)
+    if job in _SYNCS:
+        origin_table, measurement.unit = _SYNCS[job]
+        log = last_sync_log(platform, origin_table)
+        measurement.records, measurement.sync_mode, measurement.details = log["records_selected"], log["sync_mode"], log
+    return measurement
+
+
+def measure_baseline(env: dict[str, str], limit: int) -> Measurement:
+    """The per-record baseline on the first ``limit`` employers; its wall time is extrapolated to all."""
+    out, timing = run_child("benchmarks._baseline", ["--limit", str(limit)], env)
+    rate = out["timed_employers"] / out["wall_seconds"]
+    extrapolated = out["timed_employers"] < out["employers"]
+    return Measurement(
+        "per-record baseline" + (" (extrapolated)" if extrapolated else ""),
+        wall_seconds=out["employers"] / rate,
+        peak_rss_mib=out["peak_rss_mib"],
+        records=out["employers"],
+        unit="employers",
+        details={**out, "measured_wall_seconds": out["wall_seconds"], "extrapolated": extrapolated},
+        **{**timing, "process_seconds": None if extrapolated else timing["process_seconds"]},
+    )
+
+
+def results_table(runs: list[Measurement]) -> pd.DataFrame:
+    """One row per measurement; ratios against this invocation's empty job and baseline."""
+    empty, baseline = runs[0], runs[-1]
+
+    def figure(value: float | None, spec: str) -> str:
+        return "" if value is None else format(value, spec)
+
+    return pd.DataFrame([
+        {
+            "measurement": run.name,
+            "mode": run.sync_mode,
+            "records": figure(run.records, ",d") + (f" {run.unit}" if run.unit else ""),
+            "wall s": figure(run.wall_seconds, ",.2f"),
+            "process s": figure(run.process_seconds, ",.2f"),
+            "records/s": figure(run.rate, ",.0f"),
+            "× baseline throughput": figure(run.rate / baseline.rate if run.rate and run.unit == "employers" else None, ",.1f"),
+            "× empty wall": figure(run.wall_seconds / empty.wall_seconds, ",.1f"),
+            "peak RSS MiB": figure(run.peak_rss_mib, ",.0f"),
+        }
+        for run in runs
+    ])  # fmt: skip
+
+
+def machine(*engines: sa.Engine) -> dict:
+    """The host, and the version of each database server."""
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    mem_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal:"))
+    versions = {}
+    for engine in engines:
+        with engine.connect() as conn:
+            versions[engine.dialect.name] = conn.exec_driver_sql("SELECT version()").scalar_one()
+    return {
+        "cpu_count": os.cpu_count(),
+        "memory_total_mib": mem_kib // 1024,
+        "python": host.python_version(),
+        "platform": host.platform(),
+        "servers": versions,
+    }
+
+
+def job_env(jodgig: servers.JodgigTestDatabase, platform: servers.PlatformTestDatabase, home: str) -> dict[str, str]:
+    return {
+        "JODGIG_DATABASE_URL": jodgig.reader_url,
+        "PLATFORM_DATABASE_URL": platform.url,
+        "JODGIG_OBSOLETE_COMPANY_IDS": ",".join(map(str, sorted(DEMO_OBSOLETE_COMPANY_IDS))),
+        "DAGSTER_HOME": home,
+    }
+
+
+def compare_platforms(synced: dict[str, int], baseline: dict[str, int], baseline_run: Measurement) -> str:
+    """Whether the baseline wrote what the sync wrote (only meaningful when it covered every employer)."""
+    if baseline_run.details["extrapolated"]:
+        return f"baseline platform rows (first {baseline_run.details['timed_employers']:,} employers): {baseline}"
+    differences = {key: (synced.get(key), baseline.get(key)) for key in synced.keys() | baseline.keys()
+                   if synced.get(key) != baseline.get(key)}  # fmt: skip
+    return "platform rows after the employer sync and after the baseline: " + (
+        "identical" if not differences else f"differ (sync, baseline): {differences}"
+    )
+
+
+def run_benchmark(scale: int, baseline_limit: int, batch_size: int) -> dict:
+    """Everything, on fresh databases dropped at the end; returns the figures."""
+    jodgig, platform = servers.create_jodgig_database(), servers.create_platform_database()
+    baseline_platform = None
+    try:
+        with jodgig.writer.begin() as conn:
+            summary = generate_demo_data(conn, scale=scale)
+        repaired = repair_dirty_emails(jodgig.writer)
+        with tempfile.TemporaryDirectory(prefix="bench_sync_dagster_home_") as home:
+            env = job_env(jodgig, platform, home)
+            runs = [
+                measure_job("empty job", "empty", env, batch_size, platform.engine),
+                measure_job("full employer sync", "employer", env, batch_size, platform.engine),
+                measure_job("incremental, no changes", "employer", env, batch_size, platform.engine),
+            ]
+            changes = apply_changes(jodgig.writer, summary.employers)
+            runs.append(measure_job("incremental after 1% changes", "employer", env, batch_size, platform.engine))
+            runs[-1].details["changes"] = asdict(changes)
+            with platform.engine.connect() as conn:
+                synced_rows = platform_totals(conn)
+            explain_sql, explain = explain_incremental_selection(jodgig.writer)
+            runs.append(measure_job("full talent sync", "talent", env, batch_size, platform.engine))
+            baseline_platform = servers.create_platform_database()
+            runs.append(measure_baseline(job_env(jodgig, baseline_platform, home), baseline_limit))
+            with baseline_platform.engine.connect() as conn:
+                baseline_rows = platform_totals(conn)
+        return {
+            "scale": scale, "batch_size": batch_size, "baseline_limit": baseline_limit,
+            "machine": machine(jodgig.writer, platform.engine), "data_set": asdict(summary),
+            "repaired_emails": repaired, "changes": changes, "runs": runs,
+            "explain_sql": explain_sql, "explain": explain,
+            "platform_rows": {"sync": synced_rows, "baseline": baseline_rows},
+        }  # fmt: skip
+    finally:
+        servers.drop_jodgig_database(jodgig)
+        servers.drop_platform_database(platform)
+        if baseline_platform is not None:
+            servers.drop_platform_database(baseline_platform)
+
+
+def report(figures: dict) -> None:
+    """Print the table, the notes that go with it, and the EXPLAIN."""
+    runs, changes, data = figures["runs"], figures["changes"], figures["data_set"]
+    after_changes = next(run for run in runs if "changes" in run.details)
+    baseline = runs[-1]
+    click.echo(f"scale {figures['scale']}: {data['employers']:,} employers, {data['talents']:,} talents; "
+               f"{figures['repaired_emails']} dirty e-mails repaired first, so runs succeed and the watermark advances")
+    click.echo(f"1% changes: {changes.summary()}; the incremental run selected {after_changes.records:,}\n")
+    click.echo(results_table(runs).to_markdown(index=False))
+    click.echo(f"\nper-record baseline: {baseline.details['timed_employers']:,} of {baseline.records:,} employers "
+               f"in {baseline.details['measured_wall_seconds']:.2f} s = {baseline.rate:,.0f} employers/s"
+               + ("; its wall time is EXTRAPOLATED to all employers" if baseline.details["extrapolated"] else ""))
+    click.echo(compare_platforms(figures["platform_rows"]["sync"], figures["platform_rows"]["baseline"], baseline))
+    click.echo("the talent row's throughput is not compared with the employer baseline\n")
+    click.echo(f"EXPLAIN of the incremental employer selection (a 1-hour window ending now):\n{figures['explain_sql']}\n")
+    click.echo(figures["explain"].to_markdown(index=False))
+    full_scans = figures["explain"].query("type == 'ALL'")["table"].tolist()
+    click.echo(f"full table scans: {', '.join(full_scans) if full_scans else 'none'}")
+
+
+def write_json(figures: dict, started_at: str) -> None:
+    payload = {
+        **figures,
+        "started_at": started_at,
+        "finished_at": _now(),
+        "changes": asdict(figures["changes"]),
+        "runs": [asdict(run) | {"rate_per_second": run.rate} for run in figures["runs"]],
+        "explain": figures["explain"].to_dict(orient="records"),
+    }
+    RESULTS_FILE.parent.mkdir(exist_ok=True)
+    RESULTS_FILE.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+@click.command()
+@click.option("--scale", default=1, show_default=True, help="Scale factor of the demo data set.")
+@click.option("--baseline-limit", default=5000, show_default=True, help="Employers the baseline is timed on.")
+@click.option("--batch-size", default=1000, show_default=True, help="fan_out_batches batch size.")
+def main(scale: int, baseline_limit: int, batch_size: int) -> None:
+    started_at, started = _now(), time.perf_counter()
+    figures = run_benchmark(scale, baseline_limit, batch_size)
+    report(figures)
+    write_json(figures, started_at)
+    click.echo(f"\nwrote {RESULTS_FILE.relative_to(PROJECT_ROOT)}; the benchmark took {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
