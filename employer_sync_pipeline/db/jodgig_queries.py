@@ -9,12 +9,13 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from ..domain.batching import batched
-from ..domain.records import Company, JodgigUser, Outlet
+from ..domain.records import Company, JodgigUser, Outlet, ScopeUser
 from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER, TALENT
 from .jodgig_tables import companies, outlet_user, outlets, super_hq_external_companies, users
 
 _IN_LIST_CHUNK = 5000
 _USER_COLUMNS = [users.c[name] for name in JodgigUser.__slots__]
+_SCOPE_USER_COLUMNS = [users.c[name] for name in ScopeUser.__slots__]
 _COMPANY_COLUMNS = [companies.c[name] for name in Company.__slots__]
 _OUTLET_COLUMNS = [outlets.c[name] for name in Outlet.__slots__]
 
@@ -137,6 +138,18 @@ def load_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> li
     ]
 
 
+def load_scope_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> list[ScopeUser]:
+    """Like :func:`load_users`, only the columns classification needs."""
+    roles = list(roles)
+    return [
+        ScopeUser(*row)
+        for chunk in _chunks(ids)
+        for row in conn.execute(
+            sa.select(*_SCOPE_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles))
+        )
+    ]
+
+
 def load_companies(conn: Connection, ids: Iterable[int]) -> dict[int, Company]:
     return {
         row.id: Company(*row)
@@ -156,18 +169,14 @@ def load_pivot_company_ids(conn: Connection, user_ids: Iterable[int]) -> dict[in
     return pivots
 
 
-def load_linked_outlets(conn: Connection, user_ids: Iterable[int]) -> dict[int, list[Outlet]]:
-    """User id → the existing outlets its ``outlet_user`` rows point at."""
-    linked: dict[int, list[Outlet]] = {}
+def load_outlet_links(conn: Connection, user_ids: Iterable[int]) -> dict[int, list[int]]:
+    """User id → the outlet ids of its ``outlet_user`` rows (the outlets may not exist)."""
+    links: dict[int, list[int]] = {}
     for chunk in _chunks(user_ids):
-        query = (
-            sa.select(outlet_user.c.user_id, *_OUTLET_COLUMNS)
-            .join(outlets, outlets.c.id == outlet_user.c.outlet_id)
-            .where(outlet_user.c.user_id.in_(chunk))
-        )
-        for user_id, *outlet in conn.execute(query):
-            linked.setdefault(user_id, []).append(Outlet(*outlet))
-    return linked
+        query = sa.select(outlet_user.c.user_id, outlet_user.c.outlet_id).where(outlet_user.c.user_id.in_(chunk))
+        for user_id, outlet_id in conn.execute(query):
+            links.setdefault(user_id, []).append(outlet_id)
+    return links
 
 
 def load_outlets_of_companies(conn: Connection, company_ids: Iterable[int]) -> list[Outlet]:
@@ -178,13 +187,13 @@ def load_outlets_of_companies(conn: Connection, company_ids: Iterable[int]) -> l
     ]
 
 
-def load_hq_managers_of_companies(conn: Connection, company_ids: Iterable[int]) -> list[JodgigUser]:
+def load_hq_managers_of_companies(conn: Connection, company_ids: Iterable[int]) -> list[ScopeUser]:
     """Every ``HQ_MANAGER`` of the companies: the owner candidates before scoping."""
     return [
-        JodgigUser(*row)
+        ScopeUser(*row)
         for chunk in _chunks(company_ids)
         for row in conn.execute(
-            sa.select(*_USER_COLUMNS).where(users.c.company_id.in_(chunk), users.c.role == HQ_MANAGER)
+            sa.select(*_SCOPE_USER_COLUMNS).where(users.c.company_id.in_(chunk), users.c.role == HQ_MANAGER)
         )
     ]
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from .mapping import IdentityRow, map_identity
 from .organisation import Membership, live_companies_of, plan_memberships, plan_outlet_assignments
-from .records import Company, JodgigUser, Outlet
+from .records import Company, JodgigUser, Outlet, ScopeUser
 from .scope import ScopeSet, classify_employer
 from .timezone import TimezoneService
 
@@ -16,7 +16,7 @@ EMPLOYER = "employer"
 class EmployerFacts:
     """Everything JodGig says about one employer that the sync needs."""
 
-    user: JodgigUser
+    user: JodgigUser | ScopeUser
     company: Company | None
     pivot_companies: tuple[Company | None, ...]
     linked_outlets: tuple[Outlet, ...]

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .records import Company, JodgigUser, Outlet
+from .records import Company, JodgigUser, Outlet, ScopeUser
 from .scope import HQ_MANAGER, OUTLET_MANAGER, SUPER_HQ_EXTERNAL, ScopeSet, classify_employer, is_company_live
 
 OWNER = "owner"
@@ -18,7 +18,7 @@ class Membership:
 
 
 def resolve_owner_per_company(
-    company: Company, company_users: Iterable[JodgigUser], obsolete_company_ids: frozenset[int]
+    company: Company, company_users: Iterable[JodgigUser | ScopeUser], obsolete_company_ids: frozenset[int]
 ) -> int | None:
     """The company's owner among its ``HQ_MANAGER`` users in set G, or None.
 

@@ -24,6 +24,18 @@ class JodgigUser:
 
 
 @dataclass(frozen=True, slots=True)
+class ScopeUser:
+    """The columns of a user that decide its set and owner candidacy: cheap to read."""
+
+    id: int
+    role: str
+    company_id: int | None
+    status: int
+    is_deleted: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Company:
     id: int
     name: str

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from enum import Enum
 
-from .records import Company, JodgigUser
+from .records import Company, JodgigUser, ScopeUser
 
 HQ_MANAGER = "HQ_MANAGER"
 OUTLET_MANAGER = "OUTLET_MANAGER"
@@ -46,7 +46,7 @@ def is_company_live(company: Company | None, obsolete_company_ids: frozenset[int
 
 
 def classify_employer(
-    user: JodgigUser,
+    user: JodgigUser | ScopeUser,
     company: Company | None,
     pivot_companies: Iterable[Company | None],
     obsolete_company_ids: frozenset[int],

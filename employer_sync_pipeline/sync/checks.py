@@ -1,16 +1,15 @@
 """Data checks of the platform against JodGig, as plain Python (the asset checks call these)."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from ..db import jodgig_queries as jq
 from ..db import platform_checks as pc
 from ..domain.batching import batched
 from ..domain.organisation import resolve_owner_per_company
 from ..domain.scope import is_company_live
-from .employer_facts import load_employer_scope_facts
+from .employer_facts import classify_employers
 from .settings import SourceRules
 from .sync_log import DESTINATION_TABLE
 
@@ -37,7 +36,12 @@ class OwnerMismatch:
 def reconcile_employers(source: Engine, platform: Engine, rules: SourceRules) -> Reconciliation:
     """In-scope employers in JodGig against active employer identities in the platform."""
     with source.connect() as conn:
-        in_scope = sum(1 for facts in _all_employer_facts(conn) if facts.scope_set(rules.obsolete_company_ids).in_scope)
+        in_scope = sum(
+            1
+            for chunk in batched(jq.all_employer_ids(conn), _CHUNK)
+            for scope_set in classify_employers(conn, chunk, rules.obsolete_company_ids).values()
+            if scope_set.in_scope
+        )
     with platform.connect() as conn:
         return Reconciliation(in_scope, pc.count_active_identities(conn, "employer"))
 
@@ -70,8 +74,3 @@ def last_sync_log(platform: Engine, origin_table: str) -> dict | None:
     with platform.connect() as conn:
         return pc.last_sync_log(conn, origin_table, DESTINATION_TABLE)
 
-
-def _all_employer_facts(conn: Connection) -> Iterator:
-    ids = jq.all_employer_ids(conn)
-    for chunk in batched(ids, _CHUNK):
-        yield from load_employer_scope_facts(conn, chunk)

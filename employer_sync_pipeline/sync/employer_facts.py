@@ -20,7 +20,10 @@ class EmployerBatchFacts:
 
 def load_employer_scope_facts(conn: Connection, user_ids: Iterable[int]) -> list[EmployerFacts]:
     """Users with their companies and pivots: enough to classify them."""
-    users = jq.load_users(conn, user_ids, EMPLOYER_ROLES)
+    return _with_companies(conn, jq.load_users(conn, user_ids, EMPLOYER_ROLES))
+
+
+def _with_companies(conn: Connection, users: Sequence) -> list[EmployerFacts]:
     pivots = jq.load_pivot_company_ids(conn, [u.id for u in users])
     company_ids = {u.company_id for u in users if u.company_id is not None}
     company_ids.update(cid for ids in pivots.values() for cid in ids)
@@ -39,8 +42,9 @@ def load_employer_scope_facts(conn: Connection, user_ids: Iterable[int]) -> list
 def classify_employers(
     conn: Connection, user_ids: Sequence[int], obsolete_company_ids: frozenset[int]
 ) -> dict[int, ScopeSet]:
-    """User id → set, for employers that exist."""
-    return {f.user.id: f.scope_set(obsolete_company_ids) for f in load_employer_scope_facts(conn, user_ids)}
+    """User id → set, for employers that exist; reads only the columns that decide the set."""
+    facts = _with_companies(conn, jq.load_scope_users(conn, user_ids, EMPLOYER_ROLES))
+    return {f.user.id: f.scope_set(obsolete_company_ids) for f in facts}
 
 
 def load_employer_batch(
@@ -52,15 +56,16 @@ def load_employer_batch(
     those in the batch.
     """
     scope_facts = load_employer_scope_facts(conn, user_ids)
-    linked = jq.load_linked_outlets(conn, [f.user.id for f in scope_facts])
+    links = jq.load_outlet_links(conn, [f.user.id for f in scope_facts])
     live = {
         c.id: c
         for f in scope_facts
         for c in f.related_companies()
         if is_company_live(c, obsolete_company_ids)
     }
+    outlets = {outlet.id: outlet for outlet in jq.load_outlets_of_companies(conn, live)}
     outlets_by_company: dict[int, list] = {}
-    for outlet in jq.load_outlets_of_companies(conn, live):
+    for outlet in outlets.values():
         outlets_by_company.setdefault(outlet.company_id, []).append(outlet)
     managers_by_company: dict[int, list] = {}
     for manager in jq.load_hq_managers_of_companies(conn, live):
@@ -69,7 +74,15 @@ def load_employer_batch(
         cid: resolve_owner_per_company(company, managers_by_company.get(cid, ()), obsolete_company_ids)
         for cid, company in live.items()
     }
+    # Only outlets of live touched companies are loaded: a link to any other outlet can never
+    # become an assignment, because assignments need a live outlet of the employer's own company.
     facts = tuple(
-        EmployerFacts(f.user, f.company, f.pivot_companies, tuple(linked.get(f.user.id, ()))) for f in scope_facts
+        EmployerFacts(
+            f.user,
+            f.company,
+            f.pivot_companies,
+            tuple(outlets[oid] for oid in links.get(f.user.id, ()) if oid in outlets),
+        )
+        for f in scope_facts
     )
     return EmployerBatchFacts(facts, CompanyContext(outlets_by_company, owners, obsolete_company_ids))
