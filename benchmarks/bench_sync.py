@@ -186,15 +186,22 @@ def _link_outlets(conn, rng, staff, links: set[tuple[int, int]], count: int, now
 
 
 def explain_incremental_selection(writer: sa.Engine) -> tuple[str, pd.DataFrame]:
-    """The sync's incremental employer selection over the last hour, and MariaDB's plan for it."""
+    """The SQL ``select_changed_employer_ids`` sends for the last hour, and MariaDB's plan for it.
+
+    The statement is captured from the project's own function as it runs, so it stays the
+    sync's query whatever its helpers become; its parameters are inlined for EXPLAIN only.
+    """
+    sent: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        sent.append(cursor.mogrify(statement, parameters))
+
     with writer.connect() as conn:
         upper = TimezoneService().to_local(jq.source_clock_utc(conn))
-        lower = upper - timedelta(hours=1)
-        # What select_changed_employer_ids runs, from the same helpers, with literals for EXPLAIN only.
-        sources = [*jq._changed_users(EMPLOYER_ROLES, lower, upper), *jq._changed_employer_relations(lower, upper)]
-        changed = sa.union(*sources).subquery()
-        query = sa.select(changed.c.id).order_by(changed.c.id)
-        sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        sa.event.listen(conn, "before_cursor_execute", capture)
+        jq.select_changed_employer_ids(conn, upper - timedelta(hours=1), upper)
+        sa.event.remove(conn, "before_cursor_execute", capture)
+        (sql,) = sent
         plan = pd.DataFrame(conn.exec_driver_sql(f"EXPLAIN {sql}").mappings().all())
     return sql, plan.astype(object).where(plan.notna(), "")
 

@@ -13,6 +13,7 @@ from .records import JodgigUser
 from .timezone import TimezoneService
 
 NAME_MAX_LENGTH = 100
+EMAIL_MAX_LENGTH = 255
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-.()]")
 _SG_PREFIX = re.compile(r"\+?65(?=\d{8}$)")
@@ -62,6 +63,9 @@ def map_identity(user: JodgigUser, kind: str, tz: TimezoneService) -> IdentityRo
     email = normalise_email(user.email)
     if email is None:
         raise InvalidEmail(user.id)
+    # Lower-casing can lengthen a string ('İ' becomes two code points).
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise ValueTooLong(user.id, "email", EMAIL_MAX_LENGTH)
     first_name = _bounded_name(user, "first_name")
     last_name = _bounded_name(user, "last_name")
     created_at = _to_utc(user, "created_at", tz)

@@ -6,6 +6,7 @@ Each op reads its config, calls ``sync/``, and reports metadata.
 from datetime import timedelta
 
 import dagster as dg
+from pydantic import Field
 
 from ..domain.batching import batched
 from ..sync.results import BatchResult
@@ -29,12 +30,13 @@ def op_name(sync: SyncDefinition, base: str) -> str:
 
 
 class WatermarkConfig(dg.Config):
-    full_refresh: bool = False
-    lookback_minutes: int = 10
+    full_refresh: bool = Field(default=False, description="Re-derive every user, ignoring the watermark.")
+    lookback_minutes: int = Field(default=10, description="Start this long before the last watermark (late commits).")
 
 
 class BatchConfig(dg.Config):
-    batch_size: int = 1000
+    batch_size: int = Field(default=1000, description="Users per batch of an incremental or backfill run.")
+    full_refresh_batch_size: int = Field(default=5000, description="Users per batch of a full refresh.")
 
 
 def build_compute_watermark(sync: SyncDefinition) -> dg.OpDefinition:
@@ -88,7 +90,9 @@ def build_select_in_scope(sync: SyncDefinition) -> dg.OpDefinition:
 
 @dg.op(out=dg.DynamicOut(tuple))
 def fan_out_batches(config: BatchConfig, selection: Selection):
-    for index, batch in enumerate(batched(selection.user_ids, config.batch_size)):
+    """Batches of the selected ids; a full refresh uses bigger ones (fewer steps and statements)."""
+    size = config.full_refresh_batch_size if selection.full_refresh else config.batch_size
+    for index, batch in enumerate(batched(selection.user_ids, size)):
         yield dg.DynamicOutput(batch, mapping_key=f"batch_{index}")
 
 

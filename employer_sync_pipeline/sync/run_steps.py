@@ -28,6 +28,7 @@ class RunStart:
 class Selection:
     user_ids: tuple[int, ...]
     scope_counts: dict[str, int]
+    full_refresh: bool
 
 
 def start_incremental_run(
@@ -56,7 +57,7 @@ def select_in_scope(sync: SyncDefinition, source: Engine, window: SyncWindow, ru
         for chunk in batched(ids, _COUNT_CHUNK):
             for key, count in sync.count_scope(conn, chunk, rules).items():
                 counts[key] += count
-    return Selection(tuple(ids), counts)
+    return Selection(tuple(ids), counts, window.selects_everything)
 
 
 def record_sync_log(

@@ -47,7 +47,7 @@ def test_record_failures_reach_sentry_with_ids_and_without_personal_data(sync_en
 
 
 def test_op_errors_reach_sentry_through_the_failure_hook(sync_env, captured):
-    result = run_with_capturing_sentry({"ops": {"fan_out_batches": {"config": {"batch_size": 0}}}})
+    result = run_with_capturing_sentry({"ops": {"fan_out_batches": {"config": {"batch_size": 0, "full_refresh_batch_size": 0}}}})
 
     assert not result.success
     [event] = captured.events

@@ -109,7 +109,7 @@ def test_run_failure_sensor_reports_to_sentry(monkeypatch):
     instance = dg.DagsterInstance.ephemeral()
     result = defs.get_job_def("employer_sync_job").execute_in_process(
         instance=instance, raise_on_error=False,
-        run_config={"ops": {"fan_out_batches": {"config": {"batch_size": 0}}}},
+        run_config={"ops": {"fan_out_batches": {"config": {"batch_size": 0, "full_refresh_batch_size": 0}}}},
     )
     failure = [e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE"][0]
     with dg.build_run_status_sensor_context(

@@ -183,7 +183,7 @@ def test_never_synced_out_of_scope_employers_write_nothing(sync_env, jodgig, pla
             assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 0
 
 
-def test_one_bad_record_in_a_big_batch_fails_alone(sync_env, jodgig, platform_db):
+def test_a_duplicate_e_mail_in_a_big_batch_fails_alone_before_any_write(sync_env, jodgig, platform_db):
     company = jodgig.company()
     outlet = jodgig.outlet(company)
     taken = jodgig.user("HQ_MANAGER", company, email="taken@example.com")
@@ -201,3 +201,31 @@ def test_one_bad_record_in_a_big_batch_fails_alone(sync_env, jodgig, platform_db
     [failure] = sync_logs(platform_db.engine)[-1]["fail_log"]
     assert (failure["remote_gig_user_id"], failure["error"]) == (clash, "DuplicateEmail")
     assert sync_logs(platform_db.engine)[-1]["records_synced"] == 41
+
+
+def test_a_record_the_database_rejects_makes_the_batch_fall_back_and_fails_alone(sync_env, jodgig, platform_db):
+    company = jodgig.company()
+    newcomer = jodgig.user("OUTLET_MANAGER", company, status=0)
+    holder = jodgig.user("HQ_MANAGER", company, email="shared@example.com")
+    others = [jodgig.user("OUTLET_MANAGER", company) for _ in range(20)]
+    run_employer_sync()
+    now = jodgig.local_now()
+    # In one batch the newcomer (lower id, written first) takes the e-mail the holder gives up:
+    # only the database can see the clash, so the bulk write fails and falls back.
+    jodgig.update(t.users, newcomer, status=1, email="shared@example.com", updated_at=now)
+    jodgig.update(t.users, holder, email="moved@example.com", updated_at=now)
+    for user in others:
+        jodgig.update(t.users, user, first_name="Renamed", updated_at=now)
+
+    run_employer_sync()
+
+    synced = identities(platform_db.engine)
+    assert newcomer not in synced
+    assert synced[holder]["email"] == "moved@example.com"
+    assert {synced[user]["first_name"] for user in others} == {"Renamed"}
+    log = sync_logs(platform_db.engine)[-1]
+    assert [(f["remote_gig_user_id"], f["error"]) for f in log["fail_log"]] == [(newcomer, "DuplicateEmail")]
+    assert log["records_synced"] == 21
+
+    run_employer_sync()
+    assert identities(platform_db.engine)[newcomer]["email"] == "shared@example.com"

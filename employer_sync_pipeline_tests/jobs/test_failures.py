@@ -48,7 +48,7 @@ def test_the_next_run_after_a_failed_one_covers_the_same_window(sync_env, jodgig
 
 @pytest.mark.parametrize("batch_size", [0, -5], ids=["zero", "negative"])
 def test_a_bad_batch_size_fails_with_a_clear_error(batch_size):
-    run_config = {"ops": {"fan_out_batches": {"config": {"batch_size": batch_size}}}}
+    run_config = {"ops": {"fan_out_batches": {"config": {"batch_size": batch_size, "full_refresh_batch_size": batch_size}}}}
     result = defs.get_job_def("employer_sync_job").execute_in_process(run_config=run_config, raise_on_error=False)
     assert not result.success
     assert "batch size must be at least 1" in _failure_messages(result)

@@ -71,8 +71,10 @@ def test_map_identity_trims_names_and_converts_times_to_utc():
         ({"first_name": "x" * 101}, ValueTooLong),
         ({"last_name": " " + "y" * 101 + " "}, ValueTooLong),
         ({"created_at": "0000-00-00 00:00:00"}, InvalidTimestamp),
+        ({"email": "İİ" + "a" * 241 + "@example.com"}, ValueTooLong),
     ],
-    ids=["invalid-email", "null-email", "long-first-name", "long-last-name", "zero-date"],
+    ids=["invalid-email", "null-email", "long-first-name", "long-last-name", "zero-date",
+         "email-longer-than-255-once-lower-cased"],
 )
 def test_map_identity_rejects_bad_records_without_echoing_values(values, error):
     with pytest.raises(error) as raised:
