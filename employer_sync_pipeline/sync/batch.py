@@ -6,10 +6,12 @@ write a set of plans; everything else is shared.
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
+from ..domain.batching import batched
 from ..domain.errors import RecordError
 from .identity import reject_duplicate_emails
 from .isolation import write_with_isolation
@@ -20,6 +22,31 @@ logger = logging.getLogger(__name__)
 
 Facts = TypeVar("Facts")
 Plan = TypeVar("Plan")
+Loaded = TypeVar("Loaded")
+
+#: Users written per transaction; a step's batch is processed in chunks of this size.
+WRITE_CHUNK = 1000
+
+
+def pipelined(
+    user_ids: Sequence[int],
+    load: Callable[[Sequence[int]], Loaded],
+    process: Callable[[Sequence[int], Loaded], BatchResult],
+) -> BatchResult:
+    """Process ``user_ids`` chunk by chunk, loading the next chunk while the current one is written.
+
+    Reading JodGig is CPU-bound in the driver and writing mostly waits on PostgreSQL, so one
+    reader thread overlaps the two. Each chunk keeps its own transaction and isolation.
+    """
+    chunks = list(batched(user_ids, WRITE_CHUNK))
+    results = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jodgig-reader") as reader:
+        upcoming = reader.submit(load, chunks[0]) if chunks else None
+        for index, chunk in enumerate(chunks):
+            loaded = upcoming.result()
+            upcoming = reader.submit(load, chunks[index + 1]) if index + 1 < len(chunks) else None
+            results.append(process(chunk, loaded))
+    return BatchResult.combine(results)
 
 
 def process_batch(

@@ -7,8 +7,8 @@ from sqlalchemy.engine import Engine
 
 from ..domain.employer_plan import plan_employer
 from ..domain.scope import count_scope_sets
-from .batch import process_batch
-from .employer_facts import load_employer_batch
+from .batch import pipelined, process_batch
+from .employer_facts import EmployerBatchFacts, load_employer_batch
 from .employer_writes import write_employer_plans
 from .reporting import FailureReporter
 from .results import BatchResult
@@ -19,8 +19,17 @@ def sync_employer_batch(
     source: Engine, platform: Engine, user_ids: Sequence[int], rules: SourceRules, reporter: FailureReporter
 ) -> BatchResult:
     """Sync these JodGig user ids as employers; ids that are not employers are skipped."""
+    return pipelined(user_ids, partial(_load, source, rules), partial(_sync_loaded, platform, rules, reporter))
+
+
+def _load(source: Engine, rules: SourceRules, user_ids: Sequence[int]) -> EmployerBatchFacts:
     with source.connect() as conn:
-        batch = load_employer_batch(conn, user_ids, rules.obsolete_company_ids)
+        return load_employer_batch(conn, user_ids, rules.obsolete_company_ids)
+
+
+def _sync_loaded(
+    platform: Engine, rules: SourceRules, reporter: FailureReporter, user_ids: Sequence[int], batch: EmployerBatchFacts
+) -> BatchResult:
     result = process_batch(
         platform,
         len(user_ids),

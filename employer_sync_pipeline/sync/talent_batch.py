@@ -7,9 +7,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..db import jodgig_queries as jq
 from ..db import platform_writes as pw
+from ..domain.records import JodgigUser
 from ..domain.scope import TALENT
 from ..domain.talent import TalentPlan, classify_talent, empty_talent_counts, plan_talent
-from .batch import process_batch
+from .batch import pipelined, process_batch
 from .identity import write_identities
 from .reporting import FailureReporter
 from .results import BatchResult, Written
@@ -20,8 +21,17 @@ def sync_talent_batch(
     source: Engine, platform: Engine, user_ids: Sequence[int], rules: SourceRules, reporter: FailureReporter
 ) -> BatchResult:
     """Sync these JodGig user ids as talents; ids that are not talents are skipped."""
+    return pipelined(user_ids, partial(_load, source), partial(_sync_loaded, platform, rules, reporter))
+
+
+def _load(source: Engine, user_ids: Sequence[int]) -> list[JodgigUser]:
     with source.connect() as conn:
-        talents = jq.load_users(conn, user_ids, (TALENT,))
+        return jq.load_users(conn, user_ids, (TALENT,))
+
+
+def _sync_loaded(
+    platform: Engine, rules: SourceRules, reporter: FailureReporter, user_ids: Sequence[int], talents: list[JodgigUser]
+) -> BatchResult:
     result = process_batch(
         platform,
         len(user_ids),
