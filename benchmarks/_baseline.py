@@ -13,9 +13,11 @@ UPDATE`` writers called with one row each. A record that fails rolls back alone
 """
 
 import json
+import re
 import resource
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -112,6 +114,22 @@ def _write_assignments(conn: Connection, membership_id: int, org_outlet_ids: Seq
     pw.delete_assignments(conn, [row_id for (_, outlet), row_id in existing.items() if outlet not in org_outlet_ids])
 
 
+def process_figures(wall_seconds: float) -> dict:
+    """What a measured child process reports: its wall time and its own peak RSS.
+
+    The peak is ``VmHWM``, the high-water mark of this process image. ``ru_maxrss`` is kept for
+    reference only: Linux carries the spawning parent's peak across fork and exec into it, so a
+    child started by a parent that generated a large data set reports the parent's memory.
+    """
+    status = Path("/proc/self/status").read_text()
+    vm_hwm_kib = int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE).group(1))
+    return {
+        "wall_seconds": wall_seconds,
+        "peak_rss_mib": vm_hwm_kib / 1024,
+        "ru_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def _only_id(upserted: tuple[Mapping, int]) -> int:
     """The one id a single-row upsert returns."""
     ids, _ = upserted
@@ -131,11 +149,8 @@ def main(limit: int | None) -> None:
         started = time.perf_counter()
         failed = sum(not sync_employer(source_conn, platform_conn, user_id, rules) for user_id in timed)
         wall = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({
-        "success": True, "wall_seconds": wall, "peak_rss_mib": peak_mib,
-        "employers": len(employer_ids), "timed_employers": len(timed), "failed": failed,
-    }))  # fmt: skip
+    counts = {"employers": len(employer_ids), "timed_employers": len(timed), "failed": failed}
+    print(json.dumps({"success": True, **process_figures(wall), **counts}))
 
 
 if __name__ == "__main__":

@@ -1,18 +1,18 @@
-"""Runs one job once in this process and prints wall time and peak RSS as JSON.
+"""Runs one job once in this process and prints wall time and peak RSS as JSON (``process_figures``).
 
-    python -m benchmarks._job_subprocess --job employer [--full-refresh] [--batch-size 1000]
+    python -m benchmarks._job_subprocess --job employer [--full-refresh] [--batch-size N]
 
 Started as its own process by the benchmarks, so its peak memory is the job's alone.
 ``--job empty`` runs a one-op job on the same executor: the floor of any run.
 """
 
 import json
-import resource
 import time
 
 import click
 import dagster as dg
 
+from benchmarks._baseline import process_figures
 from employer_sync_pipeline.definitions import defs
 
 #: The watermark op of each sync job, which takes the ``full_refresh`` config.
@@ -30,29 +30,27 @@ def empty_job():
     do_nothing()
 
 
-def job_and_config(job_name: str, full_refresh: bool, batch_size: int) -> tuple[dg.JobDefinition, dict]:
-    """The job definition and its run config, with the console logging only warnings."""
+def job_and_config(job_name: str, full_refresh: bool, batch_size: int | None) -> tuple[dg.JobDefinition, dict]:
+    """The job and its run config: console logging only warnings, the job's own defaults otherwise."""
     config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     if job_name == "empty_job":
         return empty_job, config
-    config["ops"] = {
-        _WATERMARK_OPS[job_name]: {"config": {"full_refresh": full_refresh}},
-        "fan_out_batches": {"config": {"batch_size": batch_size}},
-    }
+    config["ops"] = {_WATERMARK_OPS[job_name]: {"config": {"full_refresh": full_refresh}}}
+    if batch_size is not None:
+        config["ops"]["fan_out_batches"] = {"config": {"batch_size": batch_size}}
     return defs.get_job_def(job_name), config
 
 
 @click.command()
 @click.option("--job", "job_key", type=click.Choice(sorted(_JOBS)), default="employer", show_default=True)
 @click.option("--full-refresh", is_flag=True)
-@click.option("--batch-size", default=1000, show_default=True)
-def main(job_key: str, full_refresh: bool, batch_size: int) -> None:
+@click.option("--batch-size", type=int, help="fan_out_batches batch_size; default: the job's own.")
+def main(job_key: str, full_refresh: bool, batch_size: int | None) -> None:
     job, run_config = job_and_config(_JOBS[job_key], full_refresh, batch_size)
     started = time.perf_counter()
     result = job.execute_in_process(run_config=run_config)
     wall = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"success": result.success, "wall_seconds": wall, "peak_rss_mib": peak_mib}))
+    print(json.dumps({"success": result.success, **process_figures(wall)}))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The batch syncs side by side, MariaDB → PostgreSQL, at a scale of the demo data set.
 
-    python -m benchmarks.bench_sync --scale 30 [--baseline-limit 5000] [--batch-size 1000]
+    python -m benchmarks.bench_sync --scale 30 [--baseline-limit 5000] [--batch-size N]
 
 Each measurement is its own process (``_job_subprocess``, ``_baseline``), in this
 order: an empty job (the floor), the full employer sync, an incremental run with
@@ -14,6 +14,7 @@ import json
 import os
 import platform as host
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -46,11 +47,16 @@ CHANGE_FRACTION = 0.01
 
 @dataclass
 class Measurement:
-    """One measured process. ``wall_seconds`` is timed inside it, ``process_seconds`` by the parent."""
+    """One measured process. ``wall_seconds`` is timed inside it, ``process_seconds`` by the parent.
+
+    ``peak_rss_mib`` is the child's own peak; ``ru_maxrss_mib`` includes this parent's (see
+    ``_baseline.process_figures``).
+    """
 
     name: str
     wall_seconds: float
     peak_rss_mib: float
+    ru_maxrss_mib: float
     process_seconds: float | None
     started_at: str
     finished_at: str
@@ -236,10 +242,11 @@ def last_sync_log(platform: sa.Engine, origin_table: str) -> dict:
         return dict(conn.execute(query).mappings().one())
 
 
-def measure_job(name: str, job: str, env: dict[str, str], batch_size: int, platform: sa.Engine) -> Measurement:
+def measure_job(name: str, job: str, env: dict[str, str], batch_size: int | None, platform: sa.Engine) -> Measurement:
     """Run one job in its own process; a sync's records are what its sync log row says it selected."""
-    out, timing = run_child("benchmarks._job_subprocess", ["--job", job, "--batch-size", str(batch_size)], env)
-    measurement = Measurement(name, out["wall_seconds"], out["peak_rss_mib"], **timing)
+    args = ["--job", job] + (["--batch-size", str(batch_size)] if batch_size is not None else [])
+    out, timing = run_child("benchmarks._job_subprocess", args, env)
+    measurement = Measurement(name, out["wall_seconds"], out["peak_rss_mib"], out["ru_maxrss_mib"], **timing)
     if job in _SYNCS:
         origin_table, measurement.unit = _SYNCS[job]
         log = last_sync_log(platform, origin_table)
@@ -256,6 +263,7 @@ def measure_baseline(env: dict[str, str], limit: int) -> Measurement:
         "per-record baseline" + (" (extrapolated)" if extrapolated else ""),
         wall_seconds=out["employers"] / rate,
         peak_rss_mib=out["peak_rss_mib"],
+        ru_maxrss_mib=out["ru_maxrss_mib"],
         records=out["employers"],
         unit="employers",
         details={
@@ -329,7 +337,7 @@ def compare_platforms(synced: dict[str, int], baseline: dict[str, int], baseline
     )
 
 
-def run_benchmark(scale: int, baseline_limit: int, batch_size: int) -> dict:
+def run_benchmark(scale: int, baseline_limit: int, batch_size: int | None) -> dict:
     """Everything, on fresh databases dropped at the end; returns the figures."""
     jodgig, platform = servers.create_jodgig_database(), servers.create_platform_database()
     baseline_platform = None
@@ -395,6 +403,7 @@ def write_json(figures: dict, started_at: str) -> None:
         **figures,
         "started_at": started_at,
         "finished_at": _now(),
+        "parent_ru_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "changes": asdict(figures["changes"]),
         "runs": [asdict(run) | {"rate_per_second": run.rate} for run in figures["runs"]],
         "explain": figures["explain"].to_dict(orient="records"),
@@ -406,8 +415,8 @@ def write_json(figures: dict, started_at: str) -> None:
 @click.command()
 @click.option("--scale", default=1, show_default=True, help="Scale factor of the demo data set.")
 @click.option("--baseline-limit", default=5000, show_default=True, help="Employers the baseline is timed on.")
-@click.option("--batch-size", default=1000, show_default=True, help="fan_out_batches batch size.")
-def main(scale: int, baseline_limit: int, batch_size: int) -> None:
+@click.option("--batch-size", type=int, help="fan_out_batches batch_size (incremental runs); default: the job's own.")
+def main(scale: int, baseline_limit: int, batch_size: int | None) -> None:
     started_at, started = _now(), time.perf_counter()
     figures = run_benchmark(scale, baseline_limit, batch_size)
     report(figures)

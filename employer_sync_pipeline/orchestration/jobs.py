@@ -15,6 +15,10 @@ from .ops import (
 )
 from .sentry import report_op_failure_to_sentry
 
+#: In-process by default: a process per batch step costs more than the batch. Run config can
+#: switch a run to the multiprocess executor (see the README's scale-out section).
+IN_PROCESS_BY_DEFAULT = {"execution": {"config": {"in_process": {}}}}
+
 #: dagster.yaml's run queue allows one run at a time per value of this tag.
 SYNC_CONCURRENCY_TAG = "employer_sync_pipeline/sync"
 
@@ -64,7 +68,8 @@ def build_sync_job(
 
     @dg.job(
         name=f"{sync.name}_backfill_job" if backfill else f"{sync.name}_sync_job",
-        executor_def=dg.in_process_executor,
+        executor_def=dg.multi_or_in_process_executor,
+        config=IN_PROCESS_BY_DEFAULT,
         tags=sync_tags(sync),
         hooks={report_op_failure_to_sentry},
         partitions_def=partitions,
