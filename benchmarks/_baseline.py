@@ -2,7 +2,7 @@
 
     python -m benchmarks._baseline --limit 5000     # prints JSON, like _job_subprocess
 
-For every employer, in id order: load it with the project's loader given a batch
+For every employer, in the order the sync selects them: load it with the project's loader given a batch
 of one (one query per table: the user, its companies and pivots, its outlet links,
 the outlets and HQ managers of its live companies, owners resolved by
 ``resolve_owner_per_company``), plan it with ``plan_employer`` (which maps through
@@ -130,6 +130,17 @@ def process_figures(wall_seconds: float) -> dict:
     }
 
 
+def spread_sample(ids: Sequence[int], limit: int | None) -> Sequence[int]:
+    """At most ``limit`` of ``ids``, evenly spread: a sample of every kind of employer.
+
+    The selection is ordered by company, so its first ids are unrepresentative: super-HQ users
+    (no company) and the obsolete companies' employers come first.
+    """
+    if limit is None or limit >= len(ids):
+        return ids
+    return ids[:: -(-len(ids) // limit)]
+
+
 def _only_id(upserted: tuple[Mapping, int]) -> int:
     """The one id a single-row upsert returns."""
     ids, _ = upserted
@@ -138,14 +149,14 @@ def _only_id(upserted: tuple[Mapping, int]) -> int:
 
 
 @click.command()
-@click.option("--limit", type=int, default=None, help="Time only the first N employers (by id).")
+@click.option("--limit", type=int, default=None, help="Time at most N employers, spread over all of them.")
 def main(limit: int | None) -> None:
     settings = Settings.from_env()
     source, rules = jodgig_engine_and_rules(settings)
     platform = platform_engine(settings)
     with source.connect() as source_conn, platform.connect() as platform_conn:
         employer_ids = jq.all_employer_ids(source_conn)
-        timed = employer_ids[:limit]
+        timed = spread_sample(employer_ids, limit)
         started = time.perf_counter()
         failed = sum(not sync_employer(source_conn, platform_conn, user_id, rules) for user_id in timed)
         wall = time.perf_counter() - started

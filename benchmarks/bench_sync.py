@@ -5,7 +5,9 @@
 Each measurement is its own process (``_job_subprocess``, ``_baseline``), in this
 order: an empty job (the floor), the full employer sync, an incremental run with
 no changes, an incremental run after changing 1% of the employers, the full
-talent sync, and the per-record baseline on a second, empty platform database.
+talent sync, and the per-record baseline on a second, empty platform database (timed on a
+sample spread over all employers, its wall time extrapolated, when there are more than
+``--baseline-limit``).
 Prints one table (every ratio from runs of this invocation), the EXPLAIN of the
 incremental selection, and writes the figures to ``benchmarks/results/latest.json``.
 """
@@ -13,36 +15,30 @@ incremental selection, and writes the figures to ``benchmarks/results/latest.jso
 import json
 import os
 import platform as host
-import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 import pandas as pd
 import sqlalchemy as sa
 
-from employer_sync_pipeline.db import jodgig_queries as jq
-from employer_sync_pipeline.db.jodgig_tables import companies, outlet_user, outlets, users
 from employer_sync_pipeline.db.platform_stats import platform_totals
 from employer_sync_pipeline.db.platform_tables import gig_sync_logs
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
-from employer_sync_pipeline.domain.mapping import normalise_email
-from employer_sync_pipeline.domain.scope import EMPLOYER_ROLES, HQ_MANAGER, OUTLET_MANAGER
-from employer_sync_pipeline.domain.timezone import TimezoneService
 from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
 from employer_sync_pipeline_tests.support import servers
+
+from ._jodgig_changes import apply_changes, explain_incremental_selection, repair_dirty_emails
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_FILE = Path(__file__).resolve().parent / "results" / "latest.json"
 _SYNCS = {"employer": (EMPLOYER_SYNC.origin_table, "employers"), "talent": (TALENT_SYNC.origin_table, "talents")}
-CHANGE_FRACTION = 0.01
 
 
 @dataclass
@@ -72,147 +68,6 @@ class Measurement:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-# JodGig, through the writer: the demo's dirt, the 1% changes, the EXPLAIN
-
-
-def repair_dirty_emails(writer: sa.Engine) -> int:
-    """Give each employer e-mail the sync would reject (invalid, or shared once normalised) a unique one.
-
-    The demo plants such e-mails on purpose. A run with failed records is not successful, so the
-    watermark would never advance and every later run would be a full refresh. ``updated_at`` is
-    kept: no incremental window sees the repair.
-    """
-    with writer.begin() as conn:
-        rows = conn.execute(sa.select(users.c.id, users.c.email).where(users.c.role.in_(EMPLOYER_ROLES))).all()
-        uses = Counter(normalise_email(email) for _, email in rows)
-        dirty = [user_id for user_id, email in rows if (normal := normalise_email(email)) is None or uses[normal] > 1]
-        if dirty:
-            conn.execute(
-                sa.update(users).where(users.c.id == sa.bindparam("user_id")).values(email=sa.bindparam("fixed")),
-                [{"user_id": user_id, "fixed": f"repaired.{user_id}@example.com"} for user_id in dirty],
-            )
-    return len(dirty)
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What :func:`apply_changes` did, and how many distinct employers that changed."""
-
-    renamed_employers: int
-    deleted_outlet_links: int
-    touched_companies: int
-    employers_of_touched_companies: int
-    inserted_outlet_links: int
-    employers_changed: int
-
-    def summary(self) -> str:
-        return (
-            f"{self.renamed_employers:,} employers renamed ({self.deleted_outlet_links:,} of their outlet links "
-            f"deleted), {self.touched_companies:,} companies touched ({self.employers_of_touched_companies:,} "
-            f"employers), {self.inserted_outlet_links:,} outlet links inserted: "
-            f"{self.employers_changed:,} distinct employers changed"
-        )
-
-
-def apply_changes(writer: sa.Engine, employers: int, seed: int = 1) -> Changes:
-    """Change ``CHANGE_FRACTION`` of the employers at JodGig's local now.
-
-    Half through their users row (a new first name), about 30% through their companies'
-    ``updated_at``, the rest through new ``outlet_user`` rows. Each renamed employer also loses
-    an outlet link: a hard delete, which reaches the platform only because the user changed too.
-    """
-    rng = random.Random(seed)
-    target = max(3, round(employers * CHANGE_FRACTION))
-    by_user, by_company = target // 2, target * 3 // 10
-    with writer.begin() as conn:
-        now = TimezoneService().to_local(jq.source_clock_utc(conn)).replace(microsecond=0)
-        staff = conn.execute(
-            sa.select(users.c.id, users.c.role, companies.c.id.label("company_id"))
-            .select_from(users.outerjoin(companies, companies.c.id == users.c.company_id))
-            .where(users.c.role.in_(EMPLOYER_ROLES))
-        ).all()
-        links = {(row.user_id, row.outlet_id) for row in conn.execute(sa.select(outlet_user))}
-        renamed = rng.sample([row.id for row in staff], by_user)
-        conn.execute(sa.update(users).where(users.c.id.in_(renamed)).values(first_name="Renamed", updated_at=now))
-        deleted = _delete_a_link_each(conn, renamed, links)
-        touched, touched_staff = _touch_companies(conn, rng, staff, by_company, now)
-        linked = _link_outlets(conn, rng, staff, links, target - by_user - by_company, now)
-    changed = set(renamed) | touched_staff | set(linked)
-    return Changes(len(renamed), deleted, len(touched), len(touched_staff), len(linked), len(changed))
-
-
-def _delete_a_link_each(conn: sa.Connection, user_ids: list[int], links: set[tuple[int, int]]) -> int:
-    """Hard-delete one ``outlet_user`` row of each of these users that has one."""
-    wanted, pairs = set(user_ids), {}
-    for user_id, outlet_id in links:
-        if user_id in wanted:
-            pairs.setdefault(user_id, outlet_id)
-    if pairs:
-        link = sa.tuple_(outlet_user.c.user_id, outlet_user.c.outlet_id)
-        conn.execute(sa.delete(outlet_user).where(link.in_(list(pairs.items()))))
-    return len(pairs)
-
-
-def _touch_companies(conn, rng, staff, employers: int, now: datetime) -> tuple[list[int], set[int]]:
-    """Touch whole companies, in random order, until they hold ``employers`` employers."""
-    by_company: dict[int, list[int]] = {}
-    for row in staff:
-        if row.company_id is not None:
-            by_company.setdefault(row.company_id, []).append(row.id)
-    order = sorted(by_company)
-    rng.shuffle(order)
-    touched, touched_staff = [], set()
-    for company_id in order:
-        if len(touched_staff) >= employers:
-            break
-        touched.append(company_id)
-        touched_staff.update(by_company[company_id])
-    conn.execute(sa.update(companies).where(companies.c.id.in_(touched)).values(updated_at=now))
-    return touched, touched_staff
-
-
-def _link_outlets(conn, rng, staff, links: set[tuple[int, int]], count: int, now: datetime) -> list[int]:
-    """Link ``count`` managers each to an outlet of their own company they were not at."""
-    outlets_of: dict[int, list[int]] = {}
-    for outlet_id, company_id in conn.execute(sa.select(outlets.c.id, outlets.c.company_id)):
-        outlets_of.setdefault(company_id, []).append(outlet_id)
-    candidates = [
-        (row.id, free)
-        for row in staff
-        if row.role in (HQ_MANAGER, OUTLET_MANAGER)
-        and (free := [o for o in outlets_of.get(row.company_id, ()) if (row.id, o) not in links])
-    ]
-    chosen = rng.sample(candidates, min(count, len(candidates)))
-    rows = [{"user_id": u, "outlet_id": rng.choice(free), "created_at": now, "updated_at": now} for u, free in chosen]
-    if rows:
-        conn.execute(sa.insert(outlet_user), rows)
-    return [row["user_id"] for row in rows]
-
-
-def explain_incremental_selection(writer: sa.Engine) -> tuple[str, pd.DataFrame]:
-    """The SQL ``select_changed_employer_ids`` sends for the last hour, and MariaDB's plan for it.
-
-    The statement is captured from the project's own function as it runs, so it stays the
-    sync's query whatever its helpers become; its parameters are inlined for EXPLAIN only.
-    """
-    sent: list[str] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        sent.append(cursor.mogrify(statement, parameters))
-
-    with writer.connect() as conn:
-        upper = TimezoneService().to_local(jq.source_clock_utc(conn))
-        sa.event.listen(conn, "before_cursor_execute", capture)
-        jq.select_changed_employer_ids(conn, upper - timedelta(hours=1), upper)
-        sa.event.remove(conn, "before_cursor_execute", capture)
-        (sql,) = sent
-        plan = pd.DataFrame(conn.exec_driver_sql(f"EXPLAIN {sql}").mappings().all())
-    return sql, plan.astype(object).where(plan.notna(), "")
-
-
-# The measured processes
 
 
 def run_child(module: str, args: list[str], env: dict[str, str]) -> tuple[dict, dict]:
@@ -255,7 +110,7 @@ def measure_job(name: str, job: str, env: dict[str, str], batch_size: int | None
 
 
 def measure_baseline(env: dict[str, str], limit: int) -> Measurement:
-    """The per-record baseline on the first ``limit`` employers; its wall time is extrapolated to all."""
+    """The per-record baseline on at most ``limit`` employers, spread over all; its wall time is extrapolated."""
     out, timing = run_child("benchmarks._baseline", ["--limit", str(limit)], env)
     rate = out["timed_employers"] / out["wall_seconds"]
     extrapolated = out["timed_employers"] < out["employers"]
@@ -329,7 +184,7 @@ def job_env(jodgig: servers.JodgigTestDatabase, platform: servers.PlatformTestDa
 def compare_platforms(synced: dict[str, int], baseline: dict[str, int], baseline_run: Measurement) -> str:
     """Whether the baseline wrote what the sync wrote (only meaningful when it covered every employer)."""
     if baseline_run.details["extrapolated"]:
-        return f"baseline platform rows (first {baseline_run.details['timed_employers']:,} employers): {baseline}"
+        return f"baseline platform rows ({baseline_run.details['timed_employers']:,} employers): {baseline}"
     differences = {key: (synced.get(key), baseline.get(key)) for key in synced.keys() | baseline.keys()
                    if synced.get(key) != baseline.get(key)}  # fmt: skip
     return "platform rows after the employer sync and after the baseline: " + (
@@ -387,7 +242,8 @@ def report(figures: dict) -> None:
     click.echo(results_table(runs).to_markdown(index=False))
     click.echo(f"\nper-record baseline: {baseline.details['timed_employers']:,} of {baseline.records:,} employers "
                f"in {baseline.details['measured_wall_seconds']:.2f} s = {baseline.rate:,.0f} employers/s"
-               + ("; its wall time is EXTRAPOLATED to all employers" if baseline.details["extrapolated"] else ""))
+               + (" (spread over all of them); its wall time is EXTRAPOLATED to all employers"
+                  if baseline.details["extrapolated"] else ""))
     click.echo(compare_platforms(figures["platform_rows"]["sync"], figures["platform_rows"]["baseline"], baseline))
     click.echo("the talent row's throughput is not compared with the employer baseline\n")
     click.echo("EXPLAIN of the incremental employer selection (a 1-hour window ending now):")
@@ -414,7 +270,7 @@ def write_json(figures: dict, started_at: str) -> None:
 
 @click.command()
 @click.option("--scale", default=1, show_default=True, help="Scale factor of the demo data set.")
-@click.option("--baseline-limit", default=5000, show_default=True, help="Employers the baseline is timed on.")
+@click.option("--baseline-limit", default=5000, show_default=True, help="Most employers the baseline is timed on.")
 @click.option("--batch-size", type=int, help="fan_out_batches batch_size (incremental runs); default: the job's own.")
 def main(scale: int, baseline_limit: int, batch_size: int | None) -> None:
     started_at, started = _now(), time.perf_counter()

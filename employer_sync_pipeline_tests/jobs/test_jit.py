@@ -8,10 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
-import sqlalchemy as sa
 
 from employer_sync_pipeline.db import jodgig_tables as t
-from employer_sync_pipeline.db import platform_tables as p
 from employer_sync_pipeline.definitions import defs
 from employer_sync_pipeline.jit import sync_employer_now, sync_talent_now
 from employer_sync_pipeline.orchestration.jit import employer_login_sensor
