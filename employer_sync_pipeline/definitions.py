@@ -6,7 +6,7 @@ from .orchestration.assets import jodgig_table_specs, platform_table_specs
 from .orchestration.checks import platform_checks, platform_checks_daily, platform_checks_job
 from .orchestration.jit import employer_jit_sync_job, employer_login_sensor, talent_jit_sync_job
 from .orchestration.jobs import build_backfill_jobs, employer_sync_job, talent_sync_job
-from .orchestration.resources import JodgigDatabase, PlatformDatabase
+from .orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
 from .orchestration.schedules import employer_sync_hourly, talent_sync_hourly
 from .orchestration.sentry import SentryResource, report_failed_runs_to_sentry
 from .settings import Settings
@@ -24,5 +24,6 @@ defs = dg.Definitions(
         "jodgig_db": JodgigDatabase(),
         "platform_db": PlatformDatabase(),
         "sentry": SentryResource(),
+        "sync_lock": SyncRunLock(),
     },
 )

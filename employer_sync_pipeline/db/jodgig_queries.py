@@ -10,7 +10,7 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from ..domain.batching import batched
 from ..domain.records import Company, JodgigUser, Outlet, ScopeUser
-from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER, TALENT
+from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER, TALENT, canonical_role
 from .jodgig_tables import companies, outlet_user, outlets, super_hq_external_companies, users
 
 _IN_LIST_CHUNK = 5000
@@ -128,11 +128,17 @@ def _changed_employer_relations(lower: datetime, upper: datetime) -> list[sa.Sel
     ]
 
 
+def _user(record_type, row):
+    """A user record with its role in canonical form; the database compared it the same way."""
+    user_id, role, *rest = row
+    return record_type(user_id, canonical_role(role), *rest)
+
+
 def load_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> list[JodgigUser]:
     """The users with these ids whose role is one of ``roles``."""
     roles = list(roles)
     return [
-        JodgigUser(*row)
+        _user(JodgigUser, row)
         for chunk in _chunks(ids)
         for row in conn.execute(sa.select(*_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles)))
     ]
@@ -142,7 +148,7 @@ def load_scope_users(conn: Connection, ids: Iterable[int], roles: Iterable[str])
     """Like :func:`load_users`, only the columns classification needs."""
     roles = list(roles)
     return [
-        ScopeUser(*row)
+        _user(ScopeUser, row)
         for chunk in _chunks(ids)
         for row in conn.execute(
             sa.select(*_SCOPE_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles))
@@ -190,7 +196,7 @@ def load_outlets_of_companies(conn: Connection, company_ids: Iterable[int]) -> l
 def load_hq_managers_of_companies(conn: Connection, company_ids: Iterable[int]) -> list[ScopeUser]:
     """Every ``HQ_MANAGER`` of the companies: the owner candidates before scoping."""
     return [
-        ScopeUser(*row)
+        _user(ScopeUser, row)
         for chunk in _chunks(company_ids)
         for row in conn.execute(
             sa.select(*_SCOPE_USER_COLUMNS).where(users.c.company_id.in_(chunk), users.c.role == HQ_MANAGER)

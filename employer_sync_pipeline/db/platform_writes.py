@@ -7,7 +7,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain.mapping import IdentityRow
+from ..domain.mapping import IdentityRow, storable_text
 from ..domain.organisation import ADMIN, OWNER
 from ..domain.records import Company, Outlet
 from .platform_tables import (
@@ -104,7 +104,10 @@ def deactivate_identities(conn: Connection, identity_ids: Collection[int]) -> se
 
 def upsert_organisations(conn: Connection, companies: Iterable[Company]) -> tuple[dict[int, int], int]:
     """Active organisations for live companies: (company id → organisation id, rows written)."""
-    values = [{"remote_gig_company_id": c.id, "name": c.name, "uen": c.uen, "status": ACTIVE} for c in companies]
+    values = [
+        {"remote_gig_company_id": c.id, "name": storable_text(c.name), "uen": storable_text(c.uen), "status": ACTIVE}
+        for c in companies
+    ]
     ids, written = upsert_returning_ids(
         conn, org_organisations, values, ["remote_gig_company_id"], ["name", "uen", "status"]
     )
@@ -128,8 +131,8 @@ def upsert_outlets(
         {
             "remote_gig_outlet_id": o.id,
             "organisation_id": organisation_ids[o.company_id],
-            "name": o.name,
-            "address": o.address,
+            "name": storable_text(o.name),
+            "address": storable_text(o.address),
             "status": ACTIVE,
         }
         for o in outlets

@@ -14,7 +14,7 @@ from .timezone import TimezoneService
 
 NAME_MAX_LENGTH = 100
 EMAIL_MAX_LENGTH = 255
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-.()]")
 _SG_PREFIX = re.compile(r"\+?65(?=\d{8}$)")
 _SG_NUMBER = re.compile(r"[3689]\d{7}")
@@ -50,11 +50,16 @@ def normalise_phone(raw: str | None) -> str | None:
     return f"+65{digits}" if _SG_NUMBER.fullmatch(digits) else None
 
 
+def storable_text(raw: str | None) -> str | None:
+    """Text without NUL characters, which PostgreSQL cannot store (MySQL can)."""
+    return raw.replace("\x00", "") if raw is not None else None
+
+
 def clean_name(raw: str | None) -> str | None:
-    """Trimmed name; empty becomes None. Length is checked by the caller."""
+    """Trimmed name without NUL characters; empty becomes None. Length is checked by the caller."""
     if raw is None:
         return None
-    name = raw.strip()
+    name = storable_text(raw).strip()
     return name or None
 
 
@@ -69,7 +74,7 @@ def map_identity(user: JodgigUser, kind: str, tz: TimezoneService) -> IdentityRo
     first_name = _bounded_name(user, "first_name")
     last_name = _bounded_name(user, "last_name")
     created_at = _to_utc(user, "created_at", tz)
-    updated_at = _to_utc(user, "updated_at", tz) if user.updated_at is not None else created_at
+    updated_at = _to_utc(user, "updated_at", tz) if is_timestamp(user.updated_at) else created_at
     return IdentityRow(
         remote_gig_user_id=user.id,
         kind=kind,
@@ -89,8 +94,13 @@ def _bounded_name(user: JodgigUser, field: str) -> str | None:
     return name
 
 
+def is_timestamp(value) -> bool:
+    """False for NULL and for MySQL's zero date, which the driver returns as a string."""
+    return isinstance(value, datetime)
+
+
 def _to_utc(user: JodgigUser, field: str, tz: TimezoneService) -> datetime:
     value = getattr(user, field)
-    if not isinstance(value, datetime):
+    if not is_timestamp(value):
         raise InvalidTimestamp(user.id, field)
     return tz.to_utc(value)

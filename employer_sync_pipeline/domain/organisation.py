@@ -2,7 +2,9 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
+from .mapping import is_timestamp
 from .records import Company, JodgigUser, Outlet, ScopeUser
 from .scope import HQ_MANAGER, OUTLET_MANAGER, SUPER_HQ_EXTERNAL, ScopeSet, classify_employer, is_company_live
 
@@ -36,7 +38,12 @@ def resolve_owner_per_company(
         return None
     if any(user.id == company.owner_user_id for user in candidates):
         return company.owner_user_id
-    return min(candidates, key=lambda user: (user.created_at, user.id)).id
+    return min(candidates, key=_seniority).id
+
+
+def _seniority(user: JodgigUser | ScopeUser) -> tuple[datetime, int]:
+    """Earliest ``created_at`` first, ties to the lowest id; a zero date counts as the latest."""
+    return (user.created_at if is_timestamp(user.created_at) else datetime.max, user.id)
 
 
 def plan_memberships(

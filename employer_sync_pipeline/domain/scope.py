@@ -13,6 +13,14 @@ JOD_ADMIN = "JOD_ADMIN"
 EMPLOYER_ROLES = (HQ_MANAGER, OUTLET_MANAGER, SUPER_HQ_EXTERNAL)
 
 
+def canonical_role(raw: str) -> str:
+    """``users.role`` compared as MySQL does: case-insensitive, trailing spaces ignored.
+
+    Leading whitespace is not ignored by MySQL either, so such a role stays unknown.
+    """
+    return raw.rstrip().upper()
+
+
 class ScopeSet(str, Enum):
     """An employer's set. ``S_invalid`` is the part of S that is skipped."""
 

@@ -13,14 +13,13 @@ from .ops import (
     build_write_sync_log,
     fan_out_batches,
 )
+from .resources import SYNC_CONCURRENCY_TAG
 from .sentry import report_op_failure_to_sentry
 
 #: In-process by default: a process per batch step costs more than the batch. Run config can
 #: switch a run to the multiprocess executor (see the README's scale-out section).
 IN_PROCESS_BY_DEFAULT = {"execution": {"config": {"in_process": {}}}}
 
-#: dagster.yaml's run queue allows one run at a time per value of this tag.
-SYNC_CONCURRENCY_TAG = "employer_sync_pipeline/sync"
 
 
 def sync_tags(sync: SyncDefinition) -> dict[str, str]:

@@ -20,7 +20,7 @@ from ..sync.run_steps import (
 )
 from ..sync.sync_definitions import SyncDefinition
 from .reporting import result_metadata, scope_counts_markdown, table_materializations
-from .resources import JodgigDatabase, PlatformDatabase
+from .resources import JodgigDatabase, PlatformDatabase, SyncRunLock
 from .sentry import SentryResource
 
 
@@ -42,7 +42,11 @@ class BatchConfig(dg.Config):
 def build_compute_watermark(sync: SyncDefinition) -> dg.OpDefinition:
     @dg.op(name=op_name(sync, "compute_watermark"))
     def compute_watermark(
-        context: dg.OpExecutionContext, config: WatermarkConfig, jodgig_db: JodgigDatabase, platform_db: PlatformDatabase
+        context: dg.OpExecutionContext,
+        config: WatermarkConfig,
+        jodgig_db: JodgigDatabase,
+        platform_db: PlatformDatabase,
+        sync_lock: SyncRunLock,
     ) -> RunStart:
         """The window: last successful watermark minus the lookback, to JodGig's clock."""
         lookback = timedelta(minutes=config.lookback_minutes)
@@ -59,7 +63,7 @@ def build_compute_watermark(sync: SyncDefinition) -> dg.OpDefinition:
 
 def build_compute_backfill_window(sync: SyncDefinition) -> dg.OpDefinition:
     @dg.op(name=op_name(sync, "compute_backfill_window"))
-    def compute_backfill_window(context: dg.OpExecutionContext) -> RunStart:
+    def compute_backfill_window(context: dg.OpExecutionContext, sync_lock: SyncRunLock) -> RunStart:
         """The partition's JodGig local days, or a partition range's, as one window."""
         window = context.partition_time_window
         start = start_backfill_run(window.start, window.end)

@@ -12,7 +12,11 @@ from sqlalchemy.engine import Engine
 from ..db.engines import describe_url
 from ..settings import Settings
 from ..sync.databases import jodgig_engine_and_rules, platform_engine
+from ..sync.run_lock import RunLock
 from ..sync.settings import SourceRules
+
+#: The run tag naming the sync; dagster.yaml's run queue limits runs per value too.
+SYNC_CONCURRENCY_TAG = "employer_sync_pipeline/sync"
 
 
 class DatabaseUnavailable(Exception):
@@ -68,3 +72,27 @@ class PlatformDatabase(dg.ConfigurableResource):
     @property
     def engine(self) -> Engine:
         return self._engine
+
+
+class SyncRunLock(dg.ConfigurableResource):
+    """Held for the whole run: a second run of the same sync waits, then stops with a clear message.
+
+    The run queue already keeps runs apart; this also covers runs that bypass it (two
+    ``dagster job execute`` processes). It needs PostgreSQL; the embedded SQLite platform is
+    single-user. Under the multiprocess executor only the first step holds it: rely on the queue.
+    """
+
+    wait_seconds: int = 600
+    _lock: RunLock | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        sync_name = context.dagster_run.tags.get(SYNC_CONCURRENCY_TAG) if context.dagster_run else None
+        if sync_name is None:
+            return
+        engine = platform_engine(Settings.from_env())
+        self._lock = RunLock(engine, sync_name)
+        self._lock.acquire(self.wait_seconds, context.log.info)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release()

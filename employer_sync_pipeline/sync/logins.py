@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 
 from ..db.jodgig_queries import employer_logins_since, source_clock_utc
 from ..db.platform_writes import find_identity_versions
+from ..domain.mapping import is_timestamp
 from .settings import SourceRules
 
 
@@ -51,7 +52,8 @@ def logins_needing_sync(
     stale = [
         Login(user_id, login)
         for user_id, login, changed_at in rows
-        if user_id not in versions or versions[user_id] < rules.timezone.to_utc(changed_at)
+        if user_id not in versions
+        or (is_timestamp(changed_at) and versions[user_id] < rules.timezone.to_utc(changed_at))
     ]
     last_id, last_login, _ = rows[-1]
     return stale, LoginCursor(last_login, last_id)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from employer_sync_pipeline.db import jodgig_tables as t
 from employer_sync_pipeline.db.engines import create_jodgig_engine
 from employer_sync_pipeline.orchestration.jobs import employer_sync_job
-from employer_sync_pipeline.orchestration.resources import JodgigDatabase, PlatformDatabase
+from employer_sync_pipeline.orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
 
 from ..support import sentry
 from ..support.sentry import FAKE_DSN, CapturingSentryResource
@@ -20,7 +20,8 @@ def captured(monkeypatch):
 
 
 def run_with_capturing_sentry(run_config=None):
-    resources = {"jodgig_db": JodgigDatabase(), "platform_db": PlatformDatabase(), "sentry": CapturingSentryResource()}
+    resources = {"jodgig_db": JodgigDatabase(), "platform_db": PlatformDatabase(), "sentry": CapturingSentryResource(),
+                 "sync_lock": SyncRunLock()}
     return employer_sync_job.execute_in_process(run_config=run_config, resources=resources, raise_on_error=False)
 
 
