@@ -9,6 +9,9 @@ from sqlalchemy.engine import Engine, make_url
 _POOL_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
 
+APPLICATION_NAME = "employer_sync_pipeline"
+
+
 def describe_url(url: str) -> str:
     """The URL with its password hidden, for messages."""
     return make_url(url).render_as_string(hide_password=True)
@@ -39,7 +42,8 @@ def create_platform_engine(url: str) -> Engine:
         return engine
     if dialect != "postgresql":
         raise NotImplementedError(f"the platform database must be PostgreSQL (or SQLite for the demo), not {dialect}")
-    return sa.create_engine(url, **_POOL_OPTIONS)
+    # Named, so that a DBA can find the sync's sessions in pg_stat_activity.
+    return sa.create_engine(url, connect_args={"application_name": APPLICATION_NAME}, **_POOL_OPTIONS)
 
 
 def sqlite_url(path: Path) -> str:
