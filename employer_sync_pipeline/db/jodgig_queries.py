@@ -95,14 +95,17 @@ def _in_window(column: sa.ColumnElement, lower: datetime, upper: datetime) -> sa
     return sa.and_(column >= lower, column < upper)
 
 
+#: MySQL's zero date sorts before this; the mapping treats it like NULL, and so does selection.
+_NO_REAL_DATE_BEFORE = datetime(1000, 1, 1)
+
+
 def _changed_users(roles: tuple[str, ...], lower: datetime, upper: datetime) -> list[sa.Select]:
-    """The users rows themselves, by ``updated_at``, or ``created_at`` where that is NULL."""
+    """The users rows themselves, by ``updated_at``, or ``created_at`` where that is NULL or zero."""
     with_role = users.c.role.in_(roles)
+    no_updated_at = sa.or_(users.c.updated_at.is_(None), users.c.updated_at < _NO_REAL_DATE_BEFORE)
     return [
         sa.select(users.c.id.label("id")).where(with_role, _in_window(users.c.updated_at, lower, upper)),
-        sa.select(users.c.id).where(
-            with_role, users.c.updated_at.is_(None), _in_window(users.c.created_at, lower, upper)
-        ),
+        sa.select(users.c.id).where(with_role, no_updated_at, _in_window(users.c.created_at, lower, upper)),
     ]
 
 

@@ -50,24 +50,36 @@ def write_identities(conn: Connection, plans: Sequence[IdentityPlan], written: W
 
 
 def reject_duplicate_emails(conn: Connection, plans: Sequence[Plan]) -> tuple[list[Plan], list[RecordFailure]]:
-    """Fail, before any write, the plans whose e-mail another active identity keeps.
+    """Fail, before any write, the plans whose e-mail another identity keeps.
 
-    Within the batch the lowest user id keeps the e-mail, as the database would
-    decide. Holders that are themselves in the batch are left to the database,
-    which remains the safety net: this only spares the bulk write a rollback.
+    The active identity that has the e-mail keeps it; when none does, or when it is in the
+    batch giving the e-mail up, the lowest user id asking for it does, as the database would
+    decide. The database stays the safety net: this only spares the bulk write a rollback.
     """
     by_email: dict[tuple[str, str], list[Plan]] = {}
     for plan in plans:
         if plan.identity is not None:
             by_email.setdefault((plan.identity.kind, plan.identity.email), []).append(plan)
+    holders = _active_holders(conn, by_email.keys())
     in_batch = {plan.user_id for plan in plans}
-    rejected: set[int] = set()
-    for kind in {kind for kind, _ in by_email}:
-        holders = pw.active_email_holders(conn, kind, [email for k, email in by_email if k == kind])
-        for email, holder in holders.items():
-            if holder not in in_batch:
-                rejected.update(plan.user_id for plan in by_email[(kind, email)])
-    for same_email in by_email.values():
-        rejected.update(plan.user_id for plan in sorted(same_email, key=lambda p: p.user_id)[1:])
+    rejected = set()
+    for key, wanting in by_email.items():
+        holder = holders.get(key)
+        if holder is not None and holder not in in_batch:
+            keeper = None
+        elif any(plan.user_id == holder for plan in wanting):
+            keeper = holder
+        else:
+            keeper = min(plan.user_id for plan in wanting)
+        rejected.update(plan.user_id for plan in wanting if plan.user_id != keeper)
     kept = [plan for plan in plans if plan.user_id not in rejected]
     return kept, [duplicate_email_failure(user_id) for user_id in sorted(rejected)]
+
+
+def _active_holders(conn: Connection, keys) -> dict[tuple[str, str], int]:
+    """(kind, e-mail) → remote user id of the active identity that has it."""
+    holders = {}
+    for kind in {kind for kind, _ in keys}:
+        found = pw.active_email_holders(conn, kind, [email for k, email in keys if k == kind])
+        holders.update({(kind, email): holder for email, holder in found.items()})
+    return holders

@@ -1,0 +1,505 @@
+"""Fault injection against real servers and real ``dagster job execute`` processes (SPEC §4–§5).
+
+A run that cannot finish must fail loudly, write no sync log row, and leave the platform in a
+state that the next run repairs: after a lost connection or a SIGKILL half-way through the
+batches, one more run gives exactly what a single uninterrupted run gives. Two runs started
+together (bypassing the run queue) must not race: the advisory lock held by ``SyncRunLock``
+serialises them.
+
+Every test bounds its waits and kills (SIGKILL to its process group) whatever it started.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import IO
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from employer_sync_pipeline.db import jodgig_tables as jt
+from employer_sync_pipeline.db import platform_tables as p
+from employer_sync_pipeline.db.engines import APPLICATION_NAME
+from employer_sync_pipeline.db.locks import lock_key
+from employer_sync_pipeline.definitions import defs
+from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
+from employer_sync_pipeline.domain.mapping import normalise_email
+from employer_sync_pipeline.domain.scope import EMPLOYER_ROLES
+from employer_sync_pipeline.orchestration.jobs import employer_sync_job
+from employer_sync_pipeline.orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
+from employer_sync_pipeline.orchestration.sentry import SentryResource
+
+from ..support.runs import identities, sync_logs
+from ..support.servers import create_platform_database, drop_platform_database
+
+DAGSTER = str(Path(sys.executable).parent / "dagster")
+JOB_ARGS = ("job", "execute", "-m", "employer_sync_pipeline.definitions", "-j", "employer_sync_job")
+SCALE = 2  # the demo data set twice over: 6,504 employers, 10 of them permanently failing
+SMALL_BATCHES = 200  # a CLI run on the demo at scale 2 then lasts a few seconds, in tens of batches
+RUN_CONFIG_YAML = (
+    "ops:\n  fan_out_batches:\n    config:\n"
+    f"      batch_size: {SMALL_BATCHES}\n      full_refresh_batch_size: {SMALL_BATCHES}\n"
+)
+BOOKKEEPING_COLUMNS = {"id", "created_at", "updated_at"}
+LOCK_HELD_MESSAGE = "sync still holds its lock"
+#: Terminates every platform session of the sync, but only at a moment when one of them is inside a
+#: transaction (a batch being written): one statement, so the check and the kill see one snapshot.
+TERMINATE_SYNC_SESSIONS_MID_TRANSACTION = sa.text("""
+    WITH sync AS (
+        SELECT pid, state, xact_start FROM pg_stat_activity
+        WHERE application_name = :application AND datname = current_database() AND pid <> pg_backend_pid()
+    )
+    SELECT pid, state, pg_terminate_backend(pid) FROM sync
+    WHERE EXISTS (SELECT 1 FROM sync WHERE xact_start IS NOT NULL AND state <> 'idle')
+""")
+#: The session holding the sync's advisory lock (pg_locks splits a bigint key into classid, objid).
+LOCK_HOLDER = sa.text("""
+    SELECT pid FROM pg_locks
+    WHERE locktype = 'advisory' AND granted AND objsubid = 1
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND classid = CAST(:classid AS oid) AND objid = CAST(:objid AS oid)
+""")
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+@dataclass
+class DagsterProcess:
+    """A ``dagster`` CLI process in its own session (process group), its output in a file."""
+
+    name: str
+    popen: subprocess.Popen
+    log_path: Path
+    log_file: IO[str]
+    started: float = field(default_factory=time.monotonic)
+    elapsed: float | None = None
+
+    def wait(self, timeout: float) -> int:
+        try:
+            code = self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            pytest.fail(f"{self.name} did not finish within {timeout} s; killed it. Output:\n{self.tail()}")
+        self.elapsed = self.elapsed or time.monotonic() - self.started
+        return code
+
+    def running(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (only while its leader, our child, is still running)."""
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.popen.wait(timeout=30)
+
+    def output(self) -> str:
+        self.log_file.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def tail(self, chars: int = 4000) -> str:
+        return self.output()[-chars:]
+
+
+@pytest.fixture
+def dagster_cli(tmp_path, isolated_environment):
+    """Start ``dagster`` CLI processes; every one still running at teardown is SIGKILLed."""
+    (isolated_environment / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    started: list[DagsterProcess] = []
+
+    def launch(*args: str, env: dict[str, str], name: str = "dagster") -> DagsterProcess:
+        log_path = tmp_path / f"{name}-{len(started)}.log"
+        log_file = log_path.open("w")
+        popen = subprocess.Popen(
+            [DAGSTER, *args], env={**os.environ, **env}, stdout=log_file, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        process = DagsterProcess(name, popen, log_path, log_file)
+        started.append(process)
+        return process
+
+    try:
+        yield launch
+    finally:
+        for process in started:
+            try:
+                process.kill()
+            finally:
+                process.log_file.close()
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.05, process: DagsterProcess | None = None):
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        if process is not None and not process.running():
+            pytest.fail(f"{process.name} exited ({process.popen.returncode}) before {what}:\n{process.tail()}")
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def count_rows(engine: Engine, table: sa.Table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+def run_in_process(**resources):
+    """One ``employer_sync_job`` run in this process, with the default config (batch size does not
+    change the outcome: the demo gives the same platform at 200, 1,000 and 5,000 per batch)."""
+    if resources:
+        return employer_sync_job.execute_in_process(resources=resources, raise_on_error=False)
+    return defs.get_job_def("employer_sync_job").execute_in_process(raise_on_error=False)
+
+
+def error_messages(result) -> str:
+    """Every error carried by the run's events (step, resource and run failures)."""
+    messages = []
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None)
+        if error is not None:
+            messages.append(error.to_string())
+        elif event.is_failure and event.message:
+            messages.append(event.message)
+    return "\n".join(messages)
+
+
+def comparable_state(engine: Engine) -> dict[str, set[tuple]]:
+    """Every platform table but ``gig_sync_logs``, as sets of rows that two databases can share.
+
+    Surrogate ids and the ``created_at``/``updated_at`` bookkeeping are dropped; each foreign key
+    becomes the referenced row's remote key (``remote_gig_*`` id, or for a row without one, such
+    as a membership, the remote keys of its own foreign keys). A row is a tuple of
+    ``(column, value)`` pairs, so that a difference reads on its own.
+    """
+    state: dict[str, set[tuple]] = {}
+    remote_keys: dict[str, dict[int, object]] = {}
+    with engine.connect() as conn:
+        for table in p.metadata.sorted_tables:  # referenced tables come first
+            if table is p.gig_sync_logs:
+                continue
+            columns = [column for column in table.columns if column.name not in BOOKKEEPING_COLUMNS]
+            keys: dict[int, object] = {}
+            rows: list[tuple] = []
+            for row in conn.execute(sa.select(table.c.id, *columns)):
+                values = []
+                for column, value in zip(columns, row[1:]):
+                    if column.foreign_keys:
+                        [foreign_key] = column.foreign_keys
+                        value = remote_keys[foreign_key.column.table.name][value]
+                    values.append((column.name, value))
+                remote = [value for name, value in values if name.startswith("remote_gig_")]
+                keys[row.id] = remote[0] if remote else tuple(
+                    value for (name, value), column in zip(values, columns) if column.foreign_keys
+                )
+                rows.append(tuple(values))
+            assert len(set(rows)) == len(rows), f"{table.name} holds duplicate rows"
+            remote_keys[table.name] = keys
+            state[table.name] = set(rows)
+    return state
+
+
+def assert_same_state(actual: dict[str, set[tuple]], expected: dict[str, set[tuple]]) -> None:
+    assert actual.keys() == expected.keys()
+    problems = []
+    for table in expected:
+        missing, extra = expected[table] - actual[table], actual[table] - expected[table]
+        if missing or extra:
+            problems.append(
+                f"{table}: {len(actual[table])} rows vs {len(expected[table])} expected; "
+                f"missing e.g. {sorted(missing, key=repr)[:3]}; unexpected e.g. {sorted(extra, key=repr)[:3]}"
+            )
+    assert not problems, "the platform differs from a single uninterrupted run:\n" + "\n".join(problems)
+
+
+def uninterrupted_state(monkeypatch) -> tuple[dict[str, set[tuple]], list[dict]]:
+    """What one uninterrupted run makes of the same JodGig, on a second fresh platform database."""
+    reference = create_platform_database()
+    try:
+        with monkeypatch.context() as patch:
+            patch.setenv("PLATFORM_DATABASE_URL", reference.url)
+            result = run_in_process()
+        assert result.success, error_messages(result)
+        return comparable_state(reference.engine), sync_logs(reference.engine)
+    finally:
+        drop_platform_database(reference)
+
+
+def load_demo(jodgig_db, scale: int, monkeypatch, repair_emails: bool = False) -> dict[str, str]:
+    """The demo data set at ``scale``; returns the settings a run needs beyond ``sync_env``."""
+    with jodgig_db.writer.begin() as conn:
+        generate_demo_data(conn, scale=scale)
+        if repair_emails:
+            _repair_rejected_emails(conn)
+    obsolete = ",".join(str(company_id) for company_id in sorted(DEMO_OBSOLETE_COMPANY_IDS))
+    monkeypatch.setenv("JODGIG_OBSOLETE_COMPANY_IDS", obsolete)
+    return {"JODGIG_OBSOLETE_COMPANY_IDS": obsolete}
+
+
+def _repair_rejected_emails(conn) -> None:
+    """Give each employer e-mail the sync would reject (invalid, missing, shared) a unique one."""
+    users = jt.users
+    rows = conn.execute(sa.select(users.c.id, users.c.email).where(users.c.role.in_(EMPLOYER_ROLES))).all()
+    uses = Counter(normalise_email(email) for _, email in rows)
+    dirty = [user_id for user_id, raw in rows if (email := normalise_email(raw)) is None or uses[email] > 1]
+    conn.execute(
+        sa.update(users).where(users.c.id == sa.bindparam("user_id")).values(email=sa.bindparam("fixed")),
+        [{"user_id": user_id, "fixed": f"repaired.{user_id}@example.com"} for user_id in dirty],
+    )
+
+
+def write_run_config(tmp_path: Path) -> str:
+    path = tmp_path / "small_batches.yaml"
+    path.write_text(RUN_CONFIG_YAML)
+    return str(path)
+
+
+def interrupt_mid_run(dagster_cli, env, platform_engine, tmp_path, interrupt) -> dict:
+    """Start the CLI run, wait for its first written identities, ``interrupt`` it, wait for the exit."""
+    process = dagster_cli(*JOB_ARGS, "-c", write_run_config(tmp_path), env=env, name="interrupted")
+    wait_until(lambda: count_rows(platform_engine, p.identities_users) > 0, 90, "the first identities", process=process)
+    figures = {"killed_at_s": round(time.monotonic() - process.started, 2),
+               "identities_at_kill": count_rows(platform_engine, p.identities_users)}
+    figures.update(interrupt(process) or {})
+    figures["exit_code"] = process.wait(timeout=60)
+    figures["exited_at_s"] = round(process.elapsed, 2)
+    figures["identities_after_exit"] = count_rows(platform_engine, p.identities_users)
+    figures["output"] = process.output()
+    return figures
+
+
+# --------------------------------------------------------------------------------------------
+# 1. the platform connection is killed mid-run
+
+
+def test_a_platform_connection_killed_mid_run_fails_the_run_and_the_next_run_converges(
+    sync_env, jodgig_db, platform_db, dagster_cli, monkeypatch, tmp_path
+):
+    env = {**sync_env, **load_demo(jodgig_db, scale=SCALE, monkeypatch=monkeypatch)}
+
+    def terminate_sync_sessions_mid_batch(process):
+        def attempt():
+            with platform_db.engine.connect() as conn:
+                return conn.execute(TERMINATE_SYNC_SESSIONS_MID_TRANSACTION, {"application": APPLICATION_NAME}).all()
+
+        killed = wait_until(attempt, 60, "a sync session inside a transaction", interval=0.002, process=process)
+        return {"sessions_terminated": [(pid, state) for pid, state, done in killed if done]}
+
+    figures = interrupt_mid_run(dagster_cli, env, platform_db.engine, tmp_path, terminate_sync_sessions_mid_batch)
+    print({k: v for k, v in figures.items() if k != "output"})
+
+    output = figures["output"]
+    assert figures["sessions_terminated"], "no session of the sync was found in pg_stat_activity"
+    assert figures["exit_code"] != 0, f"the run survived its platform sessions being terminated:\n{output[-4000:]}"
+    assert "RUN_FAILURE" in output
+    step_failures = [line for line in output.splitlines() if " - STEP_FAILURE - " in line]
+    assert any(" - upsert_batch[" in line for line in step_failures), output[-4000:]
+    assert "OperationalError" in output and (
+        "terminating connection" in output or "server closed the connection" in output
+    ), output[-4000:]
+    assert "reader-only-pw" not in output
+    # The demo's bad e-mails make every finished run unsuccessful; the killed run wrote no row at all.
+    assert sync_logs(platform_db.engine) == []
+    assert 0 < figures["identities_at_kill"]
+
+    result = run_in_process()
+    assert result.success, error_messages(result)
+    [log] = sync_logs(platform_db.engine)
+    assert log["sync_mode"] == "full_refresh" and log["run_id"] == result.run_id
+    expected_state, [expected_log] = uninterrupted_state(monkeypatch)
+    assert_same_state(comparable_state(platform_db.engine), expected_state)
+    for count in ("records_selected", "records_synced", "records_deactivated", "records_skipped", "records_failed"):
+        assert log[count] == expected_log[count], count
+    assert not log["is_successful"] and log["records_failed"] == expected_log["records_failed"] == 5 * SCALE
+
+
+def test_a_run_whose_lock_session_is_killed_stops_instead_of_running_unlocked(
+    sync_env, jodgig_db, platform_db, dagster_cli, monkeypatch, tmp_path
+):
+    """Only the session holding the run lock dies (a DBA, an idle-session timeout, a proxy).
+
+    The run no longer holds the lock, so a second run could take it and race on the watermark
+    (SPEC §5). It must stop, writing no sync log row, rather than finish unprotected.
+    """
+    env = {**sync_env, **load_demo(jodgig_db, scale=SCALE, monkeypatch=monkeypatch)}
+    key = lock_key("sync:employer") & 0xFFFF_FFFF_FFFF_FFFF
+    lock_ids = {"classid": key >> 32, "objid": key & 0xFFFF_FFFF}
+
+    def terminate_the_lock_session(process):
+        with platform_db.engine.connect() as conn:
+            [holder] = conn.execute(LOCK_HOLDER, lock_ids).scalars().all()
+            assert conn.execute(sa.select(sa.func.pg_terminate_backend(holder))).scalar_one()
+        time.sleep(0.5)
+        with platform_db.engine.connect() as conn:
+            holders_after = conn.execute(LOCK_HOLDER, lock_ids).scalars().all()
+        return {"lock_holder_terminated": holder, "run_still_going": process.running(),
+                "lock_holders_after": holders_after}
+
+    figures = interrupt_mid_run(dagster_cli, env, platform_db.engine, tmp_path, terminate_the_lock_session)
+    print({k: v for k, v in figures.items() if k != "output"})
+
+    assert figures["exit_code"] != 0, (
+        f"the run lost its lock after {figures['killed_at_s']} s (lock free: {figures['lock_holders_after'] == []}), "
+        f"kept writing ({figures['identities_at_kill']} → {figures['identities_after_exit']} identities) and "
+        f"wrote sync log rows {[log['id'] for log in sync_logs(platform_db.engine)]}"
+    )
+    assert sync_logs(platform_db.engine) == []
+
+
+# --------------------------------------------------------------------------------------------
+# 2. JodGig unreachable at the start
+
+
+def test_unreachable_jodgig_fails_fast_naming_the_setting_without_the_password(
+    sync_env, jodgig, platform_db, dagster_cli, monkeypatch
+):
+    jodgig.user("HQ_MANAGER", jodgig.company())
+    first = run_in_process()
+    assert first.success, error_messages(first)
+    before = sync_logs(platform_db.engine)
+    assert len(before) == 1
+    password = "Fault-Inj3ction-pw"
+    wrong_port = make_url(sync_env["JODGIG_DATABASE_URL"]).set(port=1, password=password)
+    env = {**sync_env, "JODGIG_DATABASE_URL": wrong_port.render_as_string(hide_password=False)}
+
+    process = dagster_cli(*JOB_ARGS, env=env, name="unreachable")
+    code = process.wait(timeout=60)
+    print({"exit_code": code, "elapsed_s": round(process.elapsed, 2)})
+
+    output = process.output()
+    assert code != 0, output[-4000:]
+    assert process.elapsed < 30, f"took {process.elapsed:.1f} s to give up"
+    assert "JODGIG_DATABASE_URL" in output, output[-4000:]
+    assert "cannot connect" in output
+    assert password not in output
+    assert sync_logs(platform_db.engine) == before
+
+
+# --------------------------------------------------------------------------------------------
+# 3. SIGKILL mid-run
+
+
+def test_a_run_killed_with_sigkill_mid_run_is_repaired_exactly_by_the_next_run(
+    sync_env, jodgig_db, platform_db, dagster_cli, monkeypatch, tmp_path
+):
+    env = {**sync_env, **load_demo(jodgig_db, scale=SCALE, monkeypatch=monkeypatch)}
+
+    def sigkill(process):
+        os.killpg(process.popen.pid, signal.SIGKILL)
+
+    figures = interrupt_mid_run(dagster_cli, env, platform_db.engine, tmp_path, sigkill)
+    print({k: v for k, v in figures.items() if k != "output"})
+
+    assert figures["exit_code"] == -signal.SIGKILL
+    assert "RUN_SUCCESS" not in figures["output"]
+    assert sync_logs(platform_db.engine) == []
+    # The backends of the killed process go away; until then they may still hold the run lock,
+    # which the next run simply waits for.
+    wait_until(lambda: not _sync_sessions(platform_db.engine), 30, "the killed run's sessions to end")
+
+    result = run_in_process()
+    assert result.success, error_messages(result)
+    [log] = sync_logs(platform_db.engine)
+    assert log["sync_mode"] == "full_refresh"
+    expected_state, [expected_log] = uninterrupted_state(monkeypatch)
+    assert_same_state(comparable_state(platform_db.engine), expected_state)
+    assert {k: v for k, v in log.items() if k.startswith("records_") or k == "scope_counts"} == {
+        k: v for k, v in expected_log.items() if k.startswith("records_") or k == "scope_counts"
+    }
+
+
+def _sync_sessions(engine: Engine) -> list:
+    query = sa.text(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = :application AND datname = current_database()"
+    )
+    with engine.connect() as conn:
+        return conn.execute(query, {"application": APPLICATION_NAME}).all()
+
+
+# --------------------------------------------------------------------------------------------
+# 4. two runs at once, and the lock itself
+
+
+def test_two_cli_runs_started_together_do_not_race(
+    sync_env, jodgig_db, platform_db, dagster_cli, monkeypatch, tmp_path
+):
+    env = {**sync_env, **load_demo(jodgig_db, scale=2, monkeypatch=monkeypatch, repair_emails=True)}
+    config = write_run_config(tmp_path)
+
+    runs = [dagster_cli(*JOB_ARGS, "-c", config, env=env, name=f"together-{n}") for n in (1, 2)]
+    codes = [run.wait(timeout=120) for run in runs]
+    outputs = [run.output() for run in runs]
+    print({"exit_codes": codes, "elapsed_s": [round(run.elapsed, 2) for run in runs],
+           "waited_for_the_lock": ["waiting for it to finish" in output for output in outputs]})
+
+    logs = sync_logs(platform_db.engine)
+    if codes == [0, 0]:
+        assert len(logs) == 2
+        first, second = sorted(logs, key=lambda log: log["started_at"])
+        assert second["started_at"] >= first["finished_at"], "the two runs overlapped"
+        assert first["sync_mode"] == "full_refresh" and first["watermark_from"] is None
+        assert second["sync_mode"] == "incremental"
+        assert second["watermark_from"] == first["watermark_to"] - timedelta(minutes=10)
+    else:
+        assert sorted(codes)[0] == 0 and sorted(codes)[1] != 0, codes
+        failed = outputs[codes.index(next(code for code in codes if code != 0))]
+        assert LOCK_HELD_MESSAGE in failed, failed[-4000:]
+        assert len(logs) == 1
+    assert all(log["is_successful"] for log in logs), [log["fail_log"] for log in logs]
+    last = max(logs, key=lambda log: log["id"])
+    assert last["watermark_to"] == max(log["watermark_to"] for log in logs)
+    for log in logs:  # each row was written by one of the two processes
+        assert sum(log["run_id"] in output for output in outputs) == 1
+
+    expected_state, _ = uninterrupted_state(monkeypatch)
+    actual_state = comparable_state(platform_db.engine)
+    assert {t: len(rows) for t, rows in actual_state.items()} == {t: len(rows) for t, rows in expected_state.items()}
+    assert_same_state(actual_state, expected_state)
+
+
+def test_a_run_that_cannot_take_the_lock_stops_cleanly_and_the_next_one_runs(sync_env, jodgig, platform_db):
+    company = jodgig.company()
+    owner = jodgig.user("HQ_MANAGER", company)
+    jodgig.user("OUTLET_MANAGER", company)
+
+    def resources(wait_seconds: int) -> dict:
+        return {"jodgig_db": JodgigDatabase(), "platform_db": PlatformDatabase(), "sentry": SentryResource(),
+                "sync_lock": SyncRunLock(wait_seconds=wait_seconds)}
+
+    holder = platform_db.engine.connect()
+    try:
+        holder.execute(sa.select(sa.func.pg_advisory_lock(lock_key("sync:employer"))))
+        holder.commit()
+        started = time.monotonic()
+        blocked = run_in_process(**resources(2))
+        waited = time.monotonic() - started
+    finally:
+        holder.execute(sa.select(sa.func.pg_advisory_unlock(lock_key("sync:employer"))))
+        holder.commit()
+        holder.close()
+    print({"blocked_run_s": round(waited, 2)})
+
+    assert not blocked.success
+    messages = error_messages(blocked)
+    assert "SyncAlreadyRunning" in messages and LOCK_HELD_MESSAGE in messages, messages
+    assert 2 <= waited < 30
+    assert sync_logs(platform_db.engine) == [] and identities(platform_db.engine) == {}
+
+    released = run_in_process(**resources(2))
+    assert released.success, error_messages(released)
+    [log] = sync_logs(platform_db.engine)
+    assert log["is_successful"] and log["records_synced"] == 2 and log["run_id"] == released.run_id
+    assert identities(platform_db.engine)[owner]["status"] == "active"
