@@ -158,6 +158,22 @@ def _deactivate(conn: Connection, table: sa.Table, key: sa.Column, remote_ids: C
     return conn.execute(statement).rowcount
 
 
+def membership_company_ids(conn: Connection, remote_user_ids: Collection[int]) -> set[int]:
+    """JodGig company ids of the organisations where these users have memberships now."""
+    if not remote_user_ids:
+        return set()
+    m, o, i = org_memberships, org_organisations, identities_users
+    query = (
+        sa.select(o.c.remote_gig_company_id)
+        .distinct()
+        .select_from(m)
+        .join(o, o.c.id == m.c.organisation_id)
+        .join(i, i.c.id == m.c.identities_user_id)
+        .where(i.c.remote_gig_user_id.in_(list(remote_user_ids)))
+    )
+    return set(conn.execute(query).scalars())
+
+
 def existing_memberships(conn: Connection, identity_ids: Collection[int]) -> list[ExistingMembership]:
     if not identity_ids:
         return []

@@ -5,6 +5,7 @@ from functools import partial
 
 from sqlalchemy.engine import Engine
 
+from ..db.platform_writes import membership_company_ids
 from ..domain.employer_plan import plan_employer
 from ..domain.scope import count_scope_sets
 from .batch import pipelined, process_batch
@@ -19,12 +20,16 @@ def sync_employer_batch(
     source: Engine, platform: Engine, user_ids: Sequence[int], rules: SourceRules, reporter: FailureReporter
 ) -> BatchResult:
     """Sync these JodGig user ids as employers; ids that are not employers are skipped."""
-    return pipelined(user_ids, partial(_load, source, rules), partial(_sync_loaded, platform, rules, reporter))
+    return pipelined(
+        user_ids, partial(_load, source, platform, rules), partial(_sync_loaded, platform, rules, reporter)
+    )
 
 
-def _load(source: Engine, rules: SourceRules, user_ids: Sequence[int]) -> EmployerBatchFacts:
+def _load(source: Engine, platform: Engine, rules: SourceRules, user_ids: Sequence[int]) -> EmployerBatchFacts:
+    with platform.connect() as conn:
+        previous = membership_company_ids(conn, user_ids)
     with source.connect() as conn:
-        return load_employer_batch(conn, user_ids, rules.obsolete_company_ids)
+        return load_employer_batch(conn, user_ids, rules.obsolete_company_ids, previous)
 
 
 def _sync_loaded(

@@ -48,32 +48,26 @@ def classify_employers(
 
 
 def load_employer_batch(
-    conn: Connection, user_ids: Sequence[int], obsolete_company_ids: frozenset[int]
+    conn: Connection,
+    user_ids: Sequence[int],
+    obsolete_company_ids: frozenset[int],
+    previous_company_ids: Iterable[int] = (),
 ) -> EmployerBatchFacts:
     """Facts of each employer, plus the outlets and owners of every live company they touch.
 
-    Owners are resolved over all of a company's candidates in JodGig, not only
-    those in the batch.
+    ``previous_company_ids`` are the companies where the platform still has their memberships:
+    an owner who moved away leaves such a company, and its owner must be resolved again too.
+    Owners are resolved over all of a company's candidates in JodGig, not only the batch's.
     """
     scope_facts = load_employer_scope_facts(conn, user_ids)
     links = jq.load_outlet_links(conn, [f.user.id for f in scope_facts])
-    live = {
-        c.id: c
-        for f in scope_facts
-        for c in f.related_companies()
-        if is_company_live(c, obsolete_company_ids)
-    }
+    current = {c.id: c for f in scope_facts for c in f.related_companies()}
+    previous = jq.load_companies(conn, set(previous_company_ids) - current.keys())
+    live = {cid: c for cid, c in {**current, **previous}.items() if is_company_live(c, obsolete_company_ids)}
     outlets = {outlet.id: outlet for outlet in jq.load_outlets_of_companies(conn, live)}
     outlets_by_company: dict[int, list] = {}
     for outlet in outlets.values():
         outlets_by_company.setdefault(outlet.company_id, []).append(outlet)
-    managers_by_company: dict[int, list] = {}
-    for manager in jq.load_hq_managers_of_companies(conn, live):
-        managers_by_company.setdefault(manager.company_id, []).append(manager)
-    owners = {
-        cid: resolve_owner_per_company(company, managers_by_company.get(cid, ()), obsolete_company_ids)
-        for cid, company in live.items()
-    }
     # Only outlets of live touched companies are loaded: a link to any other outlet can never
     # become an assignment, because assignments need a live outlet of the employer's own company.
     facts = tuple(
@@ -85,4 +79,16 @@ def load_employer_batch(
         )
         for f in scope_facts
     )
-    return EmployerBatchFacts(facts, CompanyContext(outlets_by_company, owners, obsolete_company_ids))
+    owners = _resolve_owners(conn, live, obsolete_company_ids)
+    context = CompanyContext(outlets_by_company, owners, obsolete_company_ids, tuple(previous.values()))
+    return EmployerBatchFacts(facts, context)
+
+
+def _resolve_owners(conn: Connection, live: dict, obsolete_company_ids: frozenset[int]) -> dict[int, int | None]:
+    managers_by_company: dict[int, list] = {}
+    for manager in jq.load_hq_managers_of_companies(conn, live):
+        managers_by_company.setdefault(manager.company_id, []).append(manager)
+    return {
+        cid: resolve_owner_per_company(company, managers_by_company.get(cid, ()), obsolete_company_ids)
+        for cid, company in live.items()
+    }

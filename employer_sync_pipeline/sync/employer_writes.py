@@ -20,13 +20,15 @@ class CompanyContext:
     outlets_by_company: Mapping[int, Sequence[Outlet]]
     owners: Mapping[int, int | None]
     obsolete_company_ids: frozenset[int]
+    previous_companies: tuple[Company, ...] = ()
 
 
 def write_employer_plans(conn: Connection, plans: Sequence[EmployerPlan], context: CompanyContext) -> Written:
     """Apply ``plans`` with a constant number of statements, whatever their count."""
     written = Written()
     in_scope = [plan for plan in plans if plan.identity is not None]
-    companies = {c.id: c for plan in plans for c in plan.related_companies}
+    companies = {c.id: c for c in context.previous_companies}
+    companies.update({c.id: c for plan in plans for c in plan.related_companies})
     live_ids = {cid for cid, c in companies.items() if is_company_live(c, context.obsolete_company_ids)}
     member_ids = {m.company_id for plan in in_scope for m in plan.memberships}
 

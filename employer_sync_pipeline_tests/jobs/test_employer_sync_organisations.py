@@ -229,3 +229,15 @@ def test_a_record_the_database_rejects_makes_the_batch_fall_back_and_fails_alone
 
     run_employer_sync()
     assert identities(platform_db.engine)[newcomer]["email"] == "shared@example.com"
+
+
+def test_an_owner_moving_to_another_company_hands_the_old_company_to_the_next_candidate(sync_env, jodgig, platform_db):
+    old, new = jodgig.company(), jodgig.company()
+    owner = jodgig.user("HQ_MANAGER", old, created_at=datetime(2020, 1, 1))
+    successor = jodgig.user("HQ_MANAGER", old, created_at=datetime(2021, 1, 1))
+    run_employer_sync()
+
+    jodgig.update(t.users, owner, company_id=new, updated_at=jodgig.local_now())
+    run_employer_sync()
+
+    assert memberships(platform_db.engine) == {(old, successor): "owner", (new, owner): "owner"}
