@@ -17,3 +17,13 @@ def try_advisory_lock(conn: Connection, key: int) -> bool:
 
 def advisory_unlock(conn: Connection, key: int) -> None:
     conn.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+
+
+def holds_advisory_lock(conn: Connection, key: int) -> bool:
+    """Whether this session still holds the lock (its connection may have been killed)."""
+    high, low = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
+    query = sa.text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+        "AND granted AND classid = CAST(:high AS bigint)::oid AND objid = CAST(:low AS bigint)::oid AND objsubid = 1"
+    )
+    return conn.execute(query, {"high": high, "low": low}).scalar_one() > 0

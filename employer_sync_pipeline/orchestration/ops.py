@@ -108,10 +108,16 @@ def build_upsert_batch(sync: SyncDefinition) -> dg.OpDefinition:
         jodgig_db: JodgigDatabase,
         platform_db: PlatformDatabase,
         sentry: SentryResource,
+        sync_lock: SyncRunLock,
     ) -> BatchResult:
         """Sync one batch; a bad record fails alone, is logged and reported, and the rest goes on."""
+        sync_lock.verify()
         reporter = sentry.reporter_for(f"{sync.name}_sync")
-        result = sync.sync_batch(jodgig_db.engine, platform_db.engine, batch, jodgig_db.rules, reporter)
+        try:
+            result = sync.sync_batch(jodgig_db.engine, platform_db.engine, batch, jodgig_db.rules, reporter)
+        except Exception as error:
+            sync_lock.interrupt(f"batch {context.op_handle} failed ({type(error).__name__})")
+            raise
         for failure in result.failures:
             context.log.warning(f"JodGig user {failure.remote_gig_user_id} failed: {failure.error}: {failure.message}")
         context.add_output_metadata(result_metadata(result))
@@ -123,9 +129,14 @@ def build_upsert_batch(sync: SyncDefinition) -> dg.OpDefinition:
 def build_write_sync_log(sync: SyncDefinition) -> dg.OpDefinition:
     @dg.op(name=op_name(sync, "write_sync_log"))
     def write_sync_log(
-        context: dg.OpExecutionContext, start: RunStart, results: list[BatchResult], platform_db: PlatformDatabase
+        context: dg.OpExecutionContext,
+        start: RunStart,
+        results: list[BatchResult],
+        platform_db: PlatformDatabase,
+        sync_lock: SyncRunLock,
     ) -> int:
         """The run's one ``gig_sync_logs`` row: successful exactly when no record failed."""
+        sync_lock.verify()
         entry, log_id = record_sync_log(sync, platform_db.engine, start, results, context.run_id)
         total = entry.result
         duration = (entry.finished_at - entry.started_at).total_seconds()

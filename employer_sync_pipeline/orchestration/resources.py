@@ -86,13 +86,22 @@ class SyncRunLock(dg.ConfigurableResource):
     _lock: RunLock | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        sync_name = context.dagster_run.tags.get(SYNC_CONCURRENCY_TAG) if context.dagster_run else None
-        if sync_name is None:
+        run = context.dagster_run
+        # Dagster builds resources again for a finished run's result: no lock is needed then.
+        if run is None or run.is_finished or SYNC_CONCURRENCY_TAG not in run.tags:
             return
-        engine = platform_engine(Settings.from_env())
-        self._lock = RunLock(engine, sync_name)
+        self._lock = RunLock(platform_engine(Settings.from_env()), run.tags[SYNC_CONCURRENCY_TAG])
         self._lock.acquire(self.wait_seconds, context.log.info)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock is not None:
             self._lock.release()
+
+    def verify(self) -> None:
+        """Raise unless this run still holds its lock and no earlier batch failed."""
+        if self._lock is not None:
+            self._lock.verify()
+
+    def interrupt(self, reason: str) -> None:
+        if self._lock is not None:
+            self._lock.interrupt(reason)

@@ -4,12 +4,17 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
-from ..db.locks import advisory_unlock, lock_key, try_advisory_lock
+from ..db.locks import advisory_unlock, holds_advisory_lock, lock_key, try_advisory_lock
 
 
 class SyncAlreadyRunning(Exception):
     """Another run of the same sync holds the lock; this run changed nothing."""
+
+
+class RunInterrupted(Exception):
+    """This run lost its lock or an earlier batch failed: it must write no more."""
 
 
 class RunLock:
@@ -20,6 +25,7 @@ class RunLock:
         self._sync_name = sync_name
         self._key = lock_key(f"sync:{sync_name}")
         self._conn: Connection | None = None
+        self._interrupted: str | None = None
 
     def acquire(self, wait_seconds: float, on_wait: Callable[[str], None], poll_seconds: float = 2.0) -> None:
         """Take the lock, waiting up to ``wait_seconds`` for a run that holds it to finish."""
@@ -39,12 +45,39 @@ class RunLock:
             on_wait(f"another {self._sync_name} sync is running; waiting for it to finish")
             time.sleep(poll_seconds)
 
+    def interrupt(self, reason: str) -> None:
+        """Stop later writes of this run, e.g. after a batch failed on a database error."""
+        self._interrupted = reason
+
+    def verify(self) -> None:
+        """Raise unless this run may still write: its lock held, no earlier batch failed.
+
+        Later batches of a run whose batch failed must not write: the next run then picks up
+        from a prefix of this run's work and converges to what one clean run would give.
+        """
+        if self._interrupted is not None:
+            raise RunInterrupted(f"{self._interrupted}; this run writes nothing more, the next run covers its window")
+        if self._conn is None:
+            return
+        try:
+            held = holds_advisory_lock(self._conn, self._key)
+            self._conn.commit()
+        except DBAPIError as error:
+            held = False
+            self._conn.invalidate(error)
+        if not held:
+            self._interrupted = f"the {self._sync_name} sync lost its lock (its database session ended)"
+            raise RunInterrupted(f"{self._interrupted}; this run writes nothing more, the next run covers its window")
+
     def release(self) -> None:
         if self._conn is None:
             return
         try:
-            advisory_unlock(self._conn, self._key)
-            self._conn.commit()
+            if not self._conn.invalidated:
+                advisory_unlock(self._conn, self._key)
+                self._conn.commit()
+        except DBAPIError:
+            pass  # the session is gone, and its lock with it
         finally:
             self._conn.close()
             self._conn = None

@@ -1,22 +1,27 @@
 """Fault injection against real servers and real ``dagster job execute`` processes (SPEC §4–§5).
 
 A run that cannot finish must fail loudly, write no sync log row, and leave the platform in a
-state that the next run repairs: after a lost connection or a SIGKILL half-way through the
-batches, one more run gives exactly what a single uninterrupted run gives. Two runs started
-together (bypassing the run queue) must not race: the advisory lock held by ``SyncRunLock``
-serialises them.
+state that the next run repairs: after its platform sessions are terminated, or the process is
+SIGKILLed, half-way through the batches, one more run gives exactly what a single uninterrupted
+run gives (compared table by table on remote keys, against a second fresh platform database).
+An unreachable JodGig fails the run at once, naming the setting and hiding the password. Two
+runs started together (bypassing the run queue) must not race: the advisory lock held by
+``SyncRunLock`` serialises them, a run that cannot take it stops cleanly, a run that loses it
+stops, and a finished run does not take it again.
 
-Every test bounds its waits and kills (SIGKILL to its process group) whatever it started.
+The interrupted runs use the demo data set (scale 2) in batches of 200, so that they last a few
+seconds. Every test bounds its waits and SIGKILLs the process group of whatever it started.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO
 
@@ -31,11 +36,17 @@ from employer_sync_pipeline.db.engines import APPLICATION_NAME
 from employer_sync_pipeline.db.locks import lock_key
 from employer_sync_pipeline.definitions import defs
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
+from employer_sync_pipeline.domain.batching import batched
 from employer_sync_pipeline.domain.mapping import normalise_email
 from employer_sync_pipeline.domain.scope import EMPLOYER_ROLES
+from employer_sync_pipeline.domain.window import compute_incremental_window
 from employer_sync_pipeline.orchestration.jobs import employer_sync_job
 from employer_sync_pipeline.orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
 from employer_sync_pipeline.orchestration.sentry import SentryResource
+from employer_sync_pipeline.settings import Settings
+from employer_sync_pipeline.sync.databases import jodgig_engine_and_rules
+from employer_sync_pipeline.sync.run_steps import select_in_scope
+from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
 
 from ..support.runs import identities, sync_logs
 from ..support.servers import create_platform_database, drop_platform_database
@@ -44,7 +55,7 @@ DAGSTER = str(Path(sys.executable).parent / "dagster")
 JOB_ARGS = ("job", "execute", "-m", "employer_sync_pipeline.definitions", "-j", "employer_sync_job")
 SCALE = 2  # the demo data set twice over: 6,504 employers, 10 of them permanently failing
 SMALL_BATCHES = 200  # a CLI run on the demo at scale 2 then lasts a few seconds, in tens of batches
-IDENTITIES_BEFORE_THE_FAULT = 500  # of 3,354: the fault hits a run a few batches in
+IDENTITIES_BEFORE_THE_FAULT = 500  # of 3,354: the lock session dies a few batches into the run
 RUN_CONFIG_YAML = (
     "ops:\n  fan_out_batches:\n    config:\n"
     f"      batch_size: {SMALL_BATCHES}\n      full_refresh_batch_size: {SMALL_BATCHES}\n"
@@ -88,6 +99,16 @@ class DagsterProcess:
     log_file: IO[str]
     started: float = field(default_factory=time.monotonic)
     elapsed: float | None = None
+    _reader: IO[str] | None = None
+    _carry: str = ""
+
+    def has_logged(self, text: str) -> bool:
+        """Has the output shown ``text`` yet? Reads only what is new since the last call."""
+        if self._reader is None:
+            self._reader = self.log_path.open(errors="replace")
+        window = self._carry + self._reader.read()
+        self._carry = window[-len(text):]
+        return text in window
 
     def wait(self, timeout: float) -> int:
         try:
@@ -143,6 +164,8 @@ def dagster_cli(tmp_path, isolated_environment):
                 process.kill()
             finally:
                 process.log_file.close()
+                if process._reader is not None:
+                    process._reader.close()
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.05, process: DagsterProcess | None = None):
@@ -273,6 +296,36 @@ def write_run_config(tmp_path: Path) -> str:
     return str(path)
 
 
+def full_refresh_batches(batch_size: int) -> list[tuple[int, ...]]:
+    """The batches a full refresh fans out, computed as the job does (settings from the environment)."""
+    engine, rules = jodgig_engine_and_rules(Settings.from_env())
+    try:
+        window = compute_incremental_window(None, datetime.now(timezone.utc), timedelta(0), full_refresh=True)
+        return list(batched(select_in_scope(EMPLOYER_SYNC, engine, window, rules).user_ids, batch_size))
+    finally:
+        engine.dispose()
+
+
+def batch_deciding_a_shared_email(writer: Engine, batches: list[tuple[int, ...]]) -> tuple[int, int, int]:
+    """(batch index, user, later user): the first batch holding one of two employers with the same
+    e-mail whose other holder comes in a later batch. Write order decides which one keeps it."""
+    users = jt.users
+    with writer.connect() as conn:
+        rows = conn.execute(sa.select(users.c.id, users.c.email).where(users.c.role.in_(EMPLOYER_ROLES))).all()
+    holders: dict[str, list[int]] = {}
+    for user_id, raw in rows:
+        if (email := normalise_email(raw)) is not None:
+            holders.setdefault(email, []).append(user_id)
+    batch_of = {user_id: index for index, batch in enumerate(batches) for user_id in batch}
+    candidates = []
+    for ids in holders.values():
+        in_scope = sorted((batch_of[user_id], user_id) for user_id in ids if user_id in batch_of)
+        if len(in_scope) > 1 and in_scope[0][0] < in_scope[1][0]:
+            candidates.append((in_scope[0][0], in_scope[0][1], in_scope[1][1]))
+    assert candidates, "the demo data set has no e-mail shared across batches"
+    return min(candidates)
+
+
 def open_sync_transaction(engine: Engine) -> bool:
     """Is one of the sync's platform sessions inside a transaction (writing a batch) right now?"""
     query = sa.text(
@@ -291,11 +344,11 @@ def sync_sessions(engine: Engine) -> list:
         return conn.execute(query, {"application": APPLICATION_NAME}).all()
 
 
-def interrupt_mid_run(dagster_cli, env, platform_engine, tmp_path, interrupt) -> dict:
+def interrupt_mid_run(dagster_cli, env, platform_engine, tmp_path, interrupt, after_identities: int = 1) -> dict:
     """Start a CLI run in small batches, let it write some identities, ``interrupt`` it, wait for its end."""
     process = dagster_cli(*JOB_ARGS, "-c", write_run_config(tmp_path), env=env, name="interrupted")
-    wait_until(lambda: count_rows(platform_engine, p.identities_users) >= IDENTITIES_BEFORE_THE_FAULT, 90,
-               f"{IDENTITIES_BEFORE_THE_FAULT} identities", process=process)
+    wait_until(lambda: count_rows(platform_engine, p.identities_users) >= after_identities, 90,
+               f"{after_identities} identities", process=process)
     figures = interrupt(process) or {}
     figures["killed_at_s"] = round(time.monotonic() - process.started, 2)
     figures["identities_at_kill"] = count_rows(platform_engine, p.identities_users)
@@ -306,41 +359,87 @@ def interrupt_mid_run(dagster_cli, env, platform_engine, tmp_path, interrupt) ->
     return figures
 
 
+def aim_at_the_batch_deciding_a_shared_email(jodgig_db) -> tuple[str, tuple[int, int]]:
+    """The step to hit, and the two employers sharing an e-mail that it decides between."""
+    target, first_holder, later_holder = batch_deciding_a_shared_email(
+        jodgig_db.writer, full_refresh_batches(SMALL_BATCHES)
+    )
+    return f"upsert_batch[batch_{target}]", (first_holder, later_holder)
+
+
+def wait_for_step_start(process: DagsterProcess, step: str) -> None:
+    wait_until(lambda: process.has_logged(f'Started execution of step "{step}"'), 60, f"{step} to start",
+               interval=0.002, process=process)
+
+
+def failed_steps(output: str) -> list[str]:
+    steps = set(re.findall(r'Execution of step "(upsert_batch\[batch_(\d+)\])" failed', output))
+    return [name for name, _ in sorted(steps, key=lambda step: int(step[1]))]
+
+
 def report(figures: dict) -> None:
     """The figures of a test, in its captured output (``pytest -rA`` or ``-s`` shows them)."""
-    print("FIGURES", {key: value for key, value in figures.items() if key != "output"})
+    shown = {key: value for key, value in figures.items() if key != "output"}
+    for key, value in shown.items():
+        if isinstance(value, list) and len(value) > 4:
+            shown[key] = [*value[:3], f"... {len(value)} in all"]
+    print("FIGURES", shown)
 
 
 # --------------------------------------------------------------------------------------------
 # 1. the platform connections are killed mid-run
 
 
+def _batch_index(step_key: str) -> int:
+    return int(step_key.rsplit("_", 1)[1].rstrip("]"))
+
+
 def test_platform_connections_killed_mid_batch_fail_the_run_and_the_next_run_converges(
     sync_env, jodgig_db, platform_db, dagster_cli, monkeypatch, tmp_path
 ):
-    env = {**sync_env, **load_demo(jodgig_db, scale=SCALE, monkeypatch=monkeypatch)}
+    """The sync's platform sessions are terminated while a batch is being written.
 
-    def terminate_sync_sessions_mid_batch(process):
+    The fault is aimed at the batch that decides who keeps a shared e-mail (the demo has two such
+    pairs per scale unit): of two employers with one e-mail, the one written first keeps it. An
+    uninterrupted run writes the earlier batch's employer first; the run after the fault must end
+    in exactly the same platform.
+    """
+    env = {**sync_env, **load_demo(jodgig_db, scale=SCALE, monkeypatch=monkeypatch)}
+    step, (first_holder, later_holder) = aim_at_the_batch_deciding_a_shared_email(jodgig_db)
+
+    def terminate_sync_sessions_while_the_batch_writes(process):
+        wait_for_step_start(process, step)
+
         def attempt():
             with platform_db.engine.connect() as conn:
                 return conn.execute(TERMINATE_SYNC_SESSIONS_MID_TRANSACTION, {"application": APPLICATION_NAME}).all()
 
-        killed = wait_until(attempt, 60, "a sync session inside a transaction", interval=0.002, process=process)
-        return {"sessions_terminated": [(pid, state) for pid, state, done in killed if done]}
+        killed = wait_until(attempt, 60, "a sync session inside a transaction", interval=0.001, process=process)
+        return {"target": step, "shared_email_holders": (first_holder, later_holder),
+                "sessions_terminated": [(pid, state) for pid, state, done in killed if done]}
 
-    figures = interrupt_mid_run(dagster_cli, env, platform_db.engine, tmp_path, terminate_sync_sessions_mid_batch)
+    figures = interrupt_mid_run(
+        dagster_cli, env, platform_db.engine, tmp_path, terminate_sync_sessions_while_the_batch_writes
+    )
     output = figures["output"]
+    figures["failed_steps"] = failed_steps(output)
+    figures["holder_after_the_failed_run"] = sorted(set(identities(platform_db.engine)) & {first_holder, later_holder})
+    report(figures)
 
     assert figures["sessions_terminated"]
     assert figures["exit_code"] != 0, f"the run survived its platform sessions being terminated:\n{output[-4000:]}"
+    # The batch in flight fails (or, when the kill lands just as it commits, the next one), and
+    # every later batch refuses to write, so the next run continues from a prefix of this one.
+    first_failed = figures["failed_steps"][0]
+    assert _batch_index(first_failed) in (_batch_index(step), _batch_index(step) + 1), figures["failed_steps"]
     # It says what failed: the step, the op, and the lost connection.
-    step_failures = [line for line in output.splitlines() if " - STEP_FAILURE - " in line]
-    assert any(" - upsert_batch[" in line for line in step_failures), output[-4000:]
-    assert "RUN_FAILURE" in output and "Steps failed: ['upsert_batch[" in output
+    [run_failure] = [line for line in output.splitlines() if " - RUN_FAILURE - " in line]
+    assert "Steps failed: [" in run_failure and f"'{first_failed}'" in run_failure, run_failure
     assert 'Error occurred while executing op "upsert_batch"' in output
-    assert "OperationalError" in output and (
+    lost_connection = "OperationalError" in output and (
         "terminating connection" in output or "server closed the connection" in output
-    ), output[-4000:]
+    )
+    assert lost_connection or "lost its lock" in output, output[-4000:]
     assert "reader-only-pw" not in output
     # The demo's bad e-mails make every finished run unsuccessful; the killed run wrote no row at all.
     assert sync_logs(platform_db.engine) == []
@@ -356,7 +455,6 @@ def test_platform_connections_killed_mid_batch_fail_the_run_and_the_next_run_con
         k: v for k, v in expected_log.items() if k.startswith("records_") or k == "scope_counts"
     }
     assert not log["is_successful"] and log["records_failed"] == 5 * SCALE
-    report({**figures, "identities_expected": len(expected_state["identities_users"]), "converged": True})
 
 
 def test_a_run_whose_lock_session_is_killed_stops_instead_of_running_unlocked(
@@ -379,7 +477,8 @@ def test_a_run_whose_lock_session_is_killed_stops_instead_of_running_unlocked(
         return {"lock_session_terminated": holder, "lock_holders_after": holders_after,
                 "run_still_going": process.running()}
 
-    figures = interrupt_mid_run(dagster_cli, env, platform_db.engine, tmp_path, terminate_the_lock_session)
+    figures = interrupt_mid_run(dagster_cli, env, platform_db.engine, tmp_path, terminate_the_lock_session,
+                                after_identities=IDENTITIES_BEFORE_THE_FAULT)
     logs = sync_logs(platform_db.engine)
     report({**figures, "sync_log_rows": [(log["id"], log["run_id"]) for log in logs]})
 
@@ -428,15 +527,22 @@ def test_a_run_killed_with_sigkill_mid_batch_is_repaired_exactly_by_the_next_run
     sync_env, jodgig_db, platform_db, dagster_cli, monkeypatch, tmp_path
 ):
     env = {**sync_env, **load_demo(jodgig_db, scale=SCALE, monkeypatch=monkeypatch)}
+    # The batch of test 1: after a SIGKILL no later batch runs, so its order cannot change.
+    step, holders = aim_at_the_batch_deciding_a_shared_email(jodgig_db)
 
     def sigkill_mid_batch(process):
+        wait_for_step_start(process, step)
         wait_until(lambda: open_sync_transaction(platform_db.engine), 60, "a batch being written",
-                   interval=0.002, process=process)
+                   interval=0.001, process=process)
         os.killpg(process.popen.pid, signal.SIGKILL)
+        return {"target": step, "shared_email_holders": holders}
 
     figures = interrupt_mid_run(dagster_cli, env, platform_db.engine, tmp_path, sigkill_mid_batch)
+    figures["holder_after_the_killed_run"] = sorted(set(identities(platform_db.engine)) & set(holders))
+    report(figures)
 
     assert figures["exit_code"] == -signal.SIGKILL
+    assert f'Finished execution of step "{step}"' not in figures["output"], f"the kill was aimed at {step}"
     assert "RUN_SUCCESS" not in figures["output"]
     assert sync_logs(platform_db.engine) == []
     # The killed process's sessions end (rolling back its open batch, releasing its lock).
@@ -452,7 +558,6 @@ def test_a_run_killed_with_sigkill_mid_batch_is_repaired_exactly_by_the_next_run
     assert {k: v for k, v in log.items() if k.startswith("records_") or k == "scope_counts"} == {
         k: v for k, v in expected_log.items() if k.startswith("records_") or k == "scope_counts"
     }
-    report({**figures, "identities_expected": len(expected_state["identities_users"]), "converged": True})
 
 
 # --------------------------------------------------------------------------------------------
