@@ -1,7 +1,6 @@
 """Changes to the benchmark's JodGig data through the writer: the demo's dirt, the 1% changes, the EXPLAIN."""
 
 import random
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,30 +9,10 @@ import sqlalchemy as sa
 
 from employer_sync_pipeline.db import jodgig_queries as jq
 from employer_sync_pipeline.db.jodgig_tables import companies, outlet_user, outlets, users
-from employer_sync_pipeline.domain.mapping import normalise_email
 from employer_sync_pipeline.domain.scope import EMPLOYER_ROLES, HQ_MANAGER, OUTLET_MANAGER
 from employer_sync_pipeline.domain.timezone import TimezoneService
 
 CHANGE_FRACTION = 0.01
-
-
-def repair_dirty_emails(writer: sa.Engine) -> int:
-    """Give each employer e-mail the sync would reject (invalid, or shared once normalised) a unique one.
-
-    The demo plants such e-mails on purpose. A run with failed records is not successful, so the
-    watermark would never advance and every later run would be a full refresh. ``updated_at`` is
-    kept: no incremental window sees the repair.
-    """
-    with writer.begin() as conn:
-        rows = conn.execute(sa.select(users.c.id, users.c.email).where(users.c.role.in_(EMPLOYER_ROLES))).all()
-        uses = Counter(normalise_email(email) for _, email in rows)
-        dirty = [user_id for user_id, email in rows if (normal := normalise_email(email)) is None or uses[normal] > 1]
-        if dirty:
-            conn.execute(
-                sa.update(users).where(users.c.id == sa.bindparam("user_id")).values(email=sa.bindparam("fixed")),
-                [{"user_id": user_id, "fixed": f"repaired.{user_id}@example.com"} for user_id in dirty],
-            )
-    return len(dirty)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,9 @@ from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, gen
 from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
 from employer_sync_pipeline_tests.support import servers
 
-from ._jodgig_changes import apply_changes, explain_incremental_selection, repair_dirty_emails
+from employer_sync_pipeline_tests.support.demo_repair import repair_rejected_emails
+
+from ._jodgig_changes import apply_changes, explain_incremental_selection
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_FILE = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -199,7 +201,8 @@ def run_benchmark(scale: int, baseline_limit: int, batch_size: int | None) -> di
     try:
         with jodgig.writer.begin() as conn:
             summary = generate_demo_data(conn, scale=scale)
-        repaired = repair_dirty_emails(jodgig.writer)
+        with jodgig.writer.begin() as conn:
+            repaired = repair_rejected_emails(conn)
         with tempfile.TemporaryDirectory(prefix="bench_sync_dagster_home_") as home:
             env = job_env(jodgig, platform, home)
             runs = [

@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -48,6 +47,7 @@ from employer_sync_pipeline.sync.databases import jodgig_engine_and_rules
 from employer_sync_pipeline.sync.run_steps import select_in_scope
 from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
 
+from ..support.demo_repair import repair_rejected_emails
 from ..support.platform_state import comparable_state
 from ..support.runs import identities, sync_logs
 from ..support.servers import create_platform_database, drop_platform_database
@@ -237,22 +237,10 @@ def load_demo(jodgig_db, scale: int, monkeypatch, repair_emails: bool = False) -
     with jodgig_db.writer.begin() as conn:
         generate_demo_data(conn, scale=scale)
         if repair_emails:
-            _repair_rejected_emails(conn)
+            repair_rejected_emails(conn)
     obsolete = ",".join(str(company_id) for company_id in sorted(DEMO_OBSOLETE_COMPANY_IDS))
     monkeypatch.setenv("JODGIG_OBSOLETE_COMPANY_IDS", obsolete)
     return {"JODGIG_OBSOLETE_COMPANY_IDS": obsolete}
-
-
-def _repair_rejected_emails(conn) -> None:
-    """Give each employer e-mail the sync would reject (invalid, missing, shared) a unique one."""
-    users = jt.users
-    rows = conn.execute(sa.select(users.c.id, users.c.email).where(users.c.role.in_(EMPLOYER_ROLES))).all()
-    uses = Counter(normalise_email(email) for _, email in rows)
-    dirty = [user_id for user_id, raw in rows if (email := normalise_email(raw)) is None or uses[email] > 1]
-    conn.execute(
-        sa.update(users).where(users.c.id == sa.bindparam("user_id")).values(email=sa.bindparam("fixed")),
-        [{"user_id": user_id, "fixed": f"repaired.{user_id}@example.com"} for user_id in dirty],
-    )
 
 
 def write_run_config(tmp_path: Path) -> str:

@@ -34,10 +34,10 @@ import sqlalchemy as sa
 from employer_sync_pipeline.db import jodgig_tables as t
 from employer_sync_pipeline.definitions import defs
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
-from employer_sync_pipeline.domain.mapping import normalise_email
 from employer_sync_pipeline.domain.scope import EMPLOYER_ROLES, HQ_MANAGER, OUTLET_MANAGER, SUPER_HQ_EXTERNAL
 from employer_sync_pipeline.domain.timezone import TimezoneService
 
+from ..support.demo_repair import repair_rejected_emails
 from ..support.platform_state import comparable_state
 from ..support import servers
 from ..support.runs import run_employer_sync, sync_logs
@@ -142,19 +142,6 @@ def compare_states(
 # --------------------------------------------------------------------------- #
 # JodGig: repair, churn, and the SPEC §4 change definition
 # --------------------------------------------------------------------------- #
-
-
-def repair_rejected_emails(writer: sa.Engine) -> int:
-    """Give every employer whose e-mail the sync rejects (invalid, NULL, or shared once normalised)
-    a unique valid one, keeping ``updated_at``, so that runs succeed and the watermark advances."""
-    u = t.users
-    with writer.begin() as conn:
-        rows = conn.execute(sa.select(u.c.id, u.c.email).where(u.c.role.in_(EMPLOYER_ROLES))).all()
-        uses = Counter(normalise_email(email) for _, email in rows)
-        dirty = [uid for uid, email in rows if (normal := normalise_email(email)) is None or uses[normal] > 1]
-        for user_id in dirty:
-            conn.execute(sa.update(u).where(u.c.id == user_id).values(email=f"repaired.{user_id}@example.com"))
-    return len(dirty)
 
 
 def changed_employer_ids(writer: sa.Engine, since) -> set[int]:
@@ -418,7 +405,8 @@ def test_incremental_runs_under_churn_converge_to_a_full_refresh(
     monkeypatch.setenv("JODGIG_OBSOLETE_COMPANY_IDS", ",".join(map(str, sorted(obsolete))))
     with jodgig_db.writer.begin() as conn:
         generate_demo_data(conn, scale=1)
-    repaired = repair_rejected_emails(jodgig_db.writer)
+    with jodgig_db.writer.begin() as conn:
+        repaired = repair_rejected_emails(conn)
     tz = TimezoneService()
     with jodgig_db.writer.connect() as conn:
         newest = max(conn.execute(sa.select(sa.func.max(table.c.updated_at))).scalar_one()
