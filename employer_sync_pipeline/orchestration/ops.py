@@ -116,7 +116,7 @@ def build_upsert_batch(sync: SyncDefinition) -> dg.OpDefinition:
         try:
             result = sync.sync_batch(jodgig_db.engine, platform_db.engine, batch, jodgig_db.rules, reporter)
         except Exception as error:
-            sync_lock.interrupt(f"batch {context.op_handle} failed ({type(error).__name__})")
+            sync_lock.interrupt(f"{context.get_mapping_key()} failed ({type(error).__name__})")
             raise
         for failure in result.failures:
             context.log.warning(f"JodGig user {failure.remote_gig_user_id} failed: {failure.error}: {failure.message}")
