@@ -17,7 +17,10 @@ import click
 import sqlalchemy as sa
 
 from employer_sync_pipeline import jit
+from employer_sync_pipeline.db.jodgig_queries import all_employer_ids
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
+from employer_sync_pipeline.domain.scope import ScopeSet
+from employer_sync_pipeline.sync.employer_facts import classify_employers
 from employer_sync_pipeline_tests.support import servers
 
 
@@ -28,12 +31,10 @@ def _percentiles(samples_ms: list[float]) -> str:
 
 
 def _g_employer_ids(writer, count: int) -> list[int]:
+    """A sample of set-G employers, classified by the sync's own rules."""
     with writer.connect() as conn:
-        ids = conn.exec_driver_sql(
-            "SELECT u.id FROM users u JOIN companies c ON c.id = u.company_id "
-            "WHERE u.role IN ('HQ_MANAGER','OUTLET_MANAGER') AND u.status = 1 AND u.is_deleted = 0 "
-            "AND c.status = 1 AND c.deleted_at IS NULL AND c.id > 11 ORDER BY u.id"
-        ).scalars().all()
+        sets = classify_employers(conn, all_employer_ids(conn), DEMO_OBSOLETE_COMPANY_IDS)
+    ids = sorted(user_id for user_id, scope_set in sets.items() if scope_set is ScopeSet.G)
     return random.Random(7).sample(ids, min(count, len(ids)))
 
 

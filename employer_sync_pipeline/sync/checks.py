@@ -7,9 +7,8 @@ from sqlalchemy.engine import Engine
 from ..db import jodgig_queries as jq
 from ..db import platform_checks as pc
 from ..domain.batching import batched
-from ..domain.organisation import resolve_owner_per_company
 from ..domain.scope import is_company_live
-from .employer_facts import classify_employers
+from .employer_facts import classify_employers, resolve_owners
 from .settings import SourceRules
 from .sync_log import DESTINATION_TABLE
 
@@ -53,17 +52,11 @@ def owner_mismatches(source: Engine, platform: Engine, rules: SourceRules) -> li
         synced = pc.active_identity_user_ids(conn, "employer")
     with source.connect() as conn:
         companies = jq.load_companies(conn, owners)
-        managers: dict[int, list] = {}
-        for manager in jq.load_hq_managers_of_companies(conn, owners):
-            managers.setdefault(manager.company_id, []).append(manager)
+        live = {cid: c for cid, c in companies.items() if is_company_live(c, rules.obsolete_company_ids)}
+        resolved_owners = resolve_owners(conn, live, rules.obsolete_company_ids)
     mismatches = []
     for company_id, platform_owners in owners.items():
-        company = companies.get(company_id)
-        resolved = (
-            resolve_owner_per_company(company, managers.get(company_id, ()), rules.obsolete_company_ids)
-            if is_company_live(company, rules.obsolete_company_ids)
-            else None
-        )
+        resolved = resolved_owners.get(company_id)
         expected = (resolved,) if resolved in synced else ()
         if tuple(platform_owners) != expected:
             mismatches.append(OwnerMismatch(company_id, resolved, tuple(platform_owners)))

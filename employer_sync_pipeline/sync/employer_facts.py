@@ -79,12 +79,13 @@ def load_employer_batch(
         )
         for f in scope_facts
     )
-    owners = _resolve_owners(conn, live, obsolete_company_ids)
+    owners = resolve_owners(conn, live, obsolete_company_ids)
     context = CompanyContext(outlets_by_company, owners, obsolete_company_ids, tuple(previous.values()))
     return EmployerBatchFacts(facts, context)
 
 
-def _resolve_owners(conn: Connection, live: dict, obsolete_company_ids: frozenset[int]) -> dict[int, int | None]:
+def resolve_owners(conn: Connection, live: dict, obsolete_company_ids: frozenset[int]) -> dict[int, int | None]:
+    """Company id → resolved owner, for these live companies, over all their candidates in JodGig."""
     managers_by_company: dict[int, list] = {}
     for manager in jq.load_hq_managers_of_companies(conn, live):
         managers_by_company.setdefault(manager.company_id, []).append(manager)
