@@ -16,6 +16,7 @@ import click
 import sqlalchemy as sa
 
 from employer_sync_pipeline.db.engines import create_jodgig_engine, create_platform_engine
+from employer_sync_pipeline.settings import Settings
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
 from employer_sync_pipeline.domain.timezone import TimezoneService
 from employer_sync_pipeline.sync.employer_batch import sync_employer_batch
@@ -34,7 +35,8 @@ def run_job(env: dict[str, str]) -> dict:
 
 def statements_per_batch(reader_url: str, platform_url: str, batch_size: int) -> Counter:
     """Statements one batch sends to each database, into a platform that has none of it yet."""
-    source, platform = create_jodgig_engine(reader_url), create_platform_engine(platform_url)
+    limits = Settings.from_env().limits
+    source, platform = create_jodgig_engine(reader_url, limits), create_platform_engine(platform_url, limits)
     counts: Counter = Counter()
     for name, engine in (("jodgig", source), ("platform", platform)):
         sa.event.listen(engine, "before_cursor_execute", lambda *_, name=name: counts.update([name]))

@@ -3,10 +3,11 @@
     from employer_sync_pipeline.jit import sync_employer_now
     result = sync_employer_now(123)   # JitResult(outcome='synced', scope_set='G', identity_id=42, ...)
 
-Settings come from the environment as for the batch sync. Engines are created
+Settings come from the environment as for the batch sync, with the JIT limits
+(``JIT_LOCK_TIMEOUT_SECONDS``, ``JIT_TIMEOUT_SECONDS``). Engines are created
 once per process and settings, so repeated calls reuse their connection pools.
-A failed record is returned as ``outcome='failed'``, not raised; database
-outages raise.
+A failed record is returned as ``outcome='failed'`` and a wait past a limit as
+``outcome='timed_out'``, not raised; database outages raise.
 """
 
 from functools import lru_cache
@@ -37,5 +38,5 @@ def sync_talent_now(remote_gig_user_id: int) -> JitResult:
 
 @lru_cache(maxsize=4)
 def _databases(settings: Settings) -> tuple[Engine, Engine, SourceRules]:
-    source, rules = jodgig_engine_and_rules(settings)
-    return source, platform_engine(settings), rules
+    source, rules = jodgig_engine_and_rules(settings, settings.jit_limits)
+    return source, platform_engine(settings, settings.jit_limits), rules

@@ -1,15 +1,67 @@
-"""Settings from the environment (SPEC §1), read when a run starts, never at import."""
+"""Settings from the environment (SPEC §1, §10), read when a run starts, never at import.
 
+Every malformed value is a :class:`SettingsError` that names its variable and says what a
+good value looks like; a URL is never echoed, since it may hold a password.
+"""
+
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from .db.limits import ConnectionLimits
 from .domain.timezone import DEFAULT_JODGIG_TIMEZONE
+
+#: variable → default seconds (README "Configuration" and "Reliability").
+LIMIT_DEFAULTS = {
+    "DB_CONNECT_TIMEOUT_SECONDS": 10.0,
+    "JODGIG_STATEMENT_TIMEOUT_SECONDS": 300.0,
+    "PLATFORM_LOCK_TIMEOUT_SECONDS": 30.0,
+    "PLATFORM_STATEMENT_TIMEOUT_SECONDS": 300.0,
+    "JIT_LOCK_TIMEOUT_SECONDS": 2.0,
+    "JIT_TIMEOUT_SECONDS": 5.0,
+    "SYNC_MAX_RUNTIME_SECONDS": 2700.0,
+    "FULL_REFRESH_MAX_RUNTIME_SECONDS": 14400.0,
+}
+
+_SUPPORTED_BACKENDS = {
+    "JODGIG_DATABASE_URL": ("mysql", "sqlite"),
+    "PLATFORM_DATABASE_URL": ("postgresql", "sqlite"),
+}
+_URL_EXAMPLES = {
+    "JODGIG_DATABASE_URL": "mysql+pymysql://sync:password@db-host:3306/jodgig",
+    "PLATFORM_DATABASE_URL": "postgresql+psycopg2://sync:password@db-host:5432/platform",
+}
 
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable, never a secret."""
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """The longest a sync run may live before run monitoring ends it (``dagster/max_runtime``)."""
+
+    incremental_seconds: float
+    full_refresh_seconds: float
+
+
+@dataclass(frozen=True)
+class CodeLocationSettings:
+    """What the code location needs when it loads: the partitions' zone and the runs' limits."""
+
+    jodgig_timezone: str
+    run_limits: RunLimits
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "CodeLocationSettings":
+        env = os.environ if env is None else env
+        return cls(_timezone(env), _run_limits(env))
 
 
 @dataclass(frozen=True)
@@ -20,22 +72,91 @@ class Settings:
     obsolete_company_ids: frozenset[int] | None
     sentry_dsn: str | None
     data_dir: Path
+    limits: ConnectionLimits
+    jit_limits: ConnectionLimits
+    run_limits: RunLimits
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
+        limits = ConnectionLimits(
+            connect=_seconds(env, "DB_CONNECT_TIMEOUT_SECONDS"),
+            jodgig_statement=_seconds(env, "JODGIG_STATEMENT_TIMEOUT_SECONDS"),
+            platform_lock=_seconds(env, "PLATFORM_LOCK_TIMEOUT_SECONDS"),
+            platform_statement=_seconds(env, "PLATFORM_STATEMENT_TIMEOUT_SECONDS"),
+        )
         return cls(
-            jodgig_database_url=env.get("JODGIG_DATABASE_URL") or None,
-            platform_database_url=env.get("PLATFORM_DATABASE_URL") or None,
-            jodgig_timezone=env.get("JODGIG_TIMEZONE") or DEFAULT_JODGIG_TIMEZONE,
+            jodgig_database_url=_database_url(env, "JODGIG_DATABASE_URL"),
+            platform_database_url=_database_url(env, "PLATFORM_DATABASE_URL"),
+            jodgig_timezone=_timezone(env),
             obsolete_company_ids=_parse_ids(env.get("JODGIG_OBSOLETE_COMPANY_IDS")),
             sentry_dsn=env.get("SENTRY_DSN") or None,
             data_dir=Path(env.get("DAGSTER_HOME") or Path.cwd() / ".data"),
+            limits=limits,
+            jit_limits=limits.tightened(_seconds(env, "JIT_LOCK_TIMEOUT_SECONDS"), _seconds(env, "JIT_TIMEOUT_SECONDS")),
+            run_limits=_run_limits(env),
         )
 
     @property
     def uses_embedded_jodgig(self) -> bool:
         return self.jodgig_database_url is None
+
+
+def _run_limits(env: Mapping[str, str]) -> RunLimits:
+    return RunLimits(_seconds(env, "SYNC_MAX_RUNTIME_SECONDS"), _seconds(env, "FULL_REFRESH_MAX_RUNTIME_SECONDS"))
+
+
+def _seconds(env: Mapping[str, str], name: str) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return LIMIT_DEFAULTS[name]
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise SettingsError(
+            f"{name} must be a positive number of seconds, e.g. {LIMIT_DEFAULTS[name]:g}; got {raw!r}. "
+            f"Unset it for the default ({LIMIT_DEFAULTS[name]:g} s)."
+        )
+    return value
+
+
+def _timezone(env: Mapping[str, str]) -> str:
+    name = env.get("JODGIG_TIMEZONE") or DEFAULT_JODGIG_TIMEZONE
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"JODGIG_TIMEZONE must be an IANA time zone such as Asia/Singapore or Europe/London; got {name!r}. "
+            "It is the zone of JodGig's DATETIME values; unset it for Asia/Singapore."
+        ) from None
+    return name
+
+
+def _database_url(env: Mapping[str, str], name: str) -> str | None:
+    """The URL, checked for a supported database and an installed driver; None when unset."""
+    raw = env.get(name) or None
+    if raw is None:
+        return None
+    example = _URL_EXAMPLES[name]
+    try:
+        url = make_url(raw)
+    except sa.exc.ArgumentError:
+        raise SettingsError(f"{name} is not a SQLAlchemy database URL; expected e.g. {example}") from None
+    backend, supported = url.get_backend_name(), _SUPPORTED_BACKENDS[name]
+    if backend not in supported:
+        raise SettingsError(
+            f"{name} points at a {backend!r} database; it must be one of {', '.join(supported)}, e.g. {example}"
+        )
+    try:
+        url.get_dialect().import_dbapi()
+    except (sa.exc.NoSuchModuleError, ImportError):
+        raise SettingsError(
+            f"{name} asks for the driver {url.get_driver_name()!r}, which is not installed; "
+            f"name the driver explicitly, e.g. {example}"
+        ) from None
+    return raw
 
 
 def _parse_ids(raw: str | None) -> frozenset[int] | None:

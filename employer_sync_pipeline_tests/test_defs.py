@@ -23,7 +23,19 @@ def test_sync_jobs_run_in_process_on_the_low_queue_without_retries_one_at_a_time
     assert job.run_config == {"execution": {"config": {"in_process": {}}}}
     backfill = defs.get_job_def(f"{sync}_backfill_job")
     assert backfill.get_run_config_for_partition_key("2026-03-10")["execution"] == {"config": {"in_process": {}}}
-    assert job.tags == {"dagster/max_retries": "0", "dagster/priority": "-1", "employer_sync_pipeline/sync": sync}
+    assert job.tags == {"dagster/max_retries": "0", "dagster/priority": "-1", "employer_sync_pipeline/sync": sync,
+                        "dagster/max_runtime": "2700"}
+    assert backfill.tags["dagster/max_runtime"] == "14400"
+
+
+def test_max_runtimes_come_from_the_environment(monkeypatch):
+    from employer_sync_pipeline.orchestration.jobs import build_sync_jobs
+    from employer_sync_pipeline.settings import CodeLocationSettings
+
+    env = {"SYNC_MAX_RUNTIME_SECONDS": "600", "FULL_REFRESH_MAX_RUNTIME_SECONDS": "7200"}
+    jobs = build_sync_jobs(CodeLocationSettings.from_env(env))
+    assert jobs["employer_sync_job"].tags["dagster/max_runtime"] == "600"
+    assert jobs["talent_backfill_job"].tags["dagster/max_runtime"] == "7200"
 
 
 @pytest.mark.parametrize("sync", ["employer", "talent"])

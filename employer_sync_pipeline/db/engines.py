@@ -1,15 +1,20 @@
-"""Engines for JodGig (read-only) and the platform, and the embedded SQLite defaults."""
+"""Engines for JodGig (read-only) and the platform, every wait bounded (SPEC §8, §10)."""
 
+import math
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from .limits import ConnectionLimits
+from .timeouts import DatabaseTimeout, TimeoutPolicy, timeout_message, wait_kind
+
 # Parameters hold personal data: keep them out of error messages and logs.
 _POOL_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
-
 APPLICATION_NAME = "employer_sync_pipeline"
+JODGIG_SETTING = "JODGIG_DATABASE_URL"
+PLATFORM_SETTING = "PLATFORM_DATABASE_URL"
 
 
 def describe_url(url: str) -> str:
@@ -17,37 +22,110 @@ def describe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def create_jodgig_engine(url: str) -> Engine:
-    """A read-only engine: every session refuses writes (SPEC §8)."""
+def create_jodgig_engine(url: str, limits: ConnectionLimits) -> Engine:
+    """A read-only engine: every session refuses writes, and every wait is bounded."""
     dialect = make_url(url).get_backend_name()
     if dialect == "mysql":
-        engine = sa.create_engine(
-            url, connect_args={"init_command": "SET SESSION TRANSACTION READ ONLY"}, **_POOL_OPTIONS
-        )
+        # The handshake is read with read_timeout, so connect with the connect limit; each
+        # session then gets the statement limit (see _mysql_session).
+        connect_args = {"connect_timeout": limits.connect, "read_timeout": limits.connect,
+                        "write_timeout": limits.connect}
+        engine = sa.create_engine(url, connect_args=connect_args, **_POOL_OPTIONS)
+        sa.event.listen(engine, "connect", lambda dbapi_conn, _record: _mysql_session(dbapi_conn, limits))
     elif dialect == "sqlite":
-        engine = sa.create_engine(url, hide_parameters=True)
+        engine = sa.create_engine(url, connect_args={"timeout": limits.jodgig_statement}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_query_only)
-    elif dialect == "postgresql":
-        engine = sa.create_engine(url, execution_options={"postgresql_readonly": True}, **_POOL_OPTIONS)
     else:
         raise NotImplementedError(f"JodGig must be MySQL/MariaDB (or SQLite for the demo), not {dialect}")
+    policy = TimeoutPolicy(JODGIG_SETTING, limits.jodgig_statement, "JODGIG_STATEMENT_TIMEOUT_SECONDS",
+                           limits.jodgig_statement, "JODGIG_STATEMENT_TIMEOUT_SECONDS", limits.connect)
+    _translate_timeouts(engine, policy)
     return engine
 
 
-def create_platform_engine(url: str) -> Engine:
+def create_platform_engine(url: str, limits: ConnectionLimits, application_name: str = APPLICATION_NAME) -> Engine:
+    """The platform engine; ``application_name`` shows in ``pg_stat_activity`` (name the run in it)."""
     dialect = make_url(url).get_backend_name()
     if dialect == "sqlite":
-        engine = sa.create_engine(url, hide_parameters=True)
+        engine = sa.create_engine(url, connect_args={"timeout": limits.platform_lock}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_foreign_keys)
-        return engine
-    if dialect != "postgresql":
+    elif dialect == "postgresql":
+        options = f"-c lock_timeout={_millis(limits.platform_lock)} -c statement_timeout={_millis(limits.platform_statement)}"
+        connect_args = {"application_name": application_name[:63], "connect_timeout": _whole_seconds(limits.connect),
+                        "options": options}
+        engine = sa.create_engine(url, connect_args=connect_args, **_POOL_OPTIONS)
+    else:
         raise NotImplementedError(f"the platform database must be PostgreSQL (or SQLite for the demo), not {dialect}")
-    # Named, so that a DBA can find the sync's sessions in pg_stat_activity.
-    return sa.create_engine(url, connect_args={"application_name": APPLICATION_NAME}, **_POOL_OPTIONS)
+    policy = TimeoutPolicy(PLATFORM_SETTING, limits.platform_lock, "PLATFORM_LOCK_TIMEOUT_SECONDS",
+                           limits.platform_statement, "PLATFORM_STATEMENT_TIMEOUT_SECONDS", limits.connect)
+    _translate_timeouts(engine, policy)
+    return engine
+
+
+def mysql_session_limits(server_version: str, limits: ConnectionLimits) -> tuple[str, tuple]:
+    """The SET statement, with its parameters, that bounds a JodGig session on MariaDB or MySQL 8.
+
+    MariaDB's ``max_statement_time`` is in seconds; MySQL 8's ``max_execution_time`` in
+    milliseconds (SELECTs only, which is all the sync sends). Both bound lock waits in seconds.
+    """
+    seconds = _whole_seconds(limits.jodgig_statement)
+    if "mariadb" in server_version.lower():
+        statement_limit, value = "max_statement_time", limits.jodgig_statement
+    else:
+        statement_limit, value = "max_execution_time", _millis(limits.jodgig_statement)
+    sql = f"SET SESSION {statement_limit} = %s, lock_wait_timeout = %s, innodb_lock_wait_timeout = %s"
+    return sql, (value, seconds, seconds)
 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+def _mysql_session(dbapi_connection, limits: ConnectionLimits) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET SESSION TRANSACTION READ ONLY")
+        cursor.execute("SELECT VERSION()")
+        cursor.execute(*mysql_session_limits(cursor.fetchone()[0], limits))
+    finally:
+        cursor.close()
+    # pymysql has no public setter: from now on a read may take as long as a statement may run,
+    # plus the connect limit for a server that stopped answering.
+    dbapi_connection._read_timeout = limits.jodgig_statement + limits.connect
+
+
+def _translate_timeouts(engine: Engine, policy: TimeoutPolicy) -> None:
+    """Raise :class:`DatabaseTimeout` with an actionable message instead of the driver's error."""
+
+    def handle_error(context):
+        kind = wait_kind(engine.dialect.name, context.original_exception)
+        if context.connection is None or context.is_pre_ping:
+            if kind is not None or _is_connect_timeout(context.original_exception):
+                return DatabaseTimeout(
+                    f"{policy.database_setting}: the server did not answer within {policy.connect_seconds:g} s "
+                    "(DB_CONNECT_TIMEOUT_SECONDS). Check that the server is up and accepting queries at the "
+                    f"host and port in {policy.database_setting}."
+                )
+            return None
+        if kind is None:
+            return None
+        return DatabaseTimeout(timeout_message(engine.dialect.name, kind, context.statement, policy))
+
+    sa.event.listen(engine, "handle_error", handle_error)
+
+
+def _is_connect_timeout(error: BaseException) -> bool:
+    text = str(error).lower()
+    return "timed out" in text or "timeout expired" in text
+
+
+def _millis(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+def _whole_seconds(seconds: float) -> int:
+    """Drivers that take whole seconds get the limit rounded up (libpq wants at least 2)."""
+    return max(2, math.ceil(seconds))
 
 
 def _sqlite_query_only(dbapi_connection, _record) -> None:

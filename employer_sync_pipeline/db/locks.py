@@ -27,3 +27,15 @@ def holds_advisory_lock(conn: Connection, key: int) -> bool:
         "AND granted AND classid = CAST(:high AS bigint)::oid AND objid = CAST(:low AS bigint)::oid AND objsubid = 1"
     )
     return conn.execute(query, {"high": high, "low": low}).scalar_one() > 0
+
+
+def advisory_lock_holder(conn: Connection, key: int) -> dict | None:
+    """The session holding the lock: its pid, application name and since when; None if free."""
+    high, low = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
+    query = sa.text(
+        "SELECT a.pid, a.application_name, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = CAST(:high AS bigint)::oid "
+        "AND l.objid = CAST(:low AS bigint)::oid AND l.objsubid = 1"
+    )
+    row = conn.execute(query, {"high": high, "low": low}).mappings().first()
+    return dict(row) if row is not None else None

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from ..sync.jit import FAILED, JitResult, sync_user_now
+from ..sync.jit import FAILED, TIMED_OUT, JitResult, sync_user_now
 from ..sync.logins import LoginCursor, logins_needing_sync, start_cursor
 from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
 from .resources import JodgigDatabase, PlatformDatabase
@@ -22,15 +22,17 @@ def build_jit_job(sync: SyncDefinition) -> dg.JobDefinition:
     def jit_sync(
         context: dg.OpExecutionContext,
         config: JitConfig,
-        jodgig_db: JodgigDatabase,
-        platform_db: PlatformDatabase,
+        jit_jodgig_db: JodgigDatabase,
+        jit_platform_db: PlatformDatabase,
         sentry: SentryResource,
     ) -> JitResult:
-        """Sync one user now; the outcome is this op's output metadata. No sync log row."""
+        """Sync one user now, with the JIT limits; the outcome is this op's output metadata. No sync log row."""
         reporter = sentry.reporter_for(f"{sync.name}_jit")
         result = sync_user_now(
-            sync, jodgig_db.engine, platform_db.engine, config.remote_gig_user_id, jodgig_db.rules, reporter
+            sync, jit_jodgig_db.engine, jit_platform_db.engine, config.remote_gig_user_id, jit_jodgig_db.rules, reporter
         )
+        if result.outcome == TIMED_OUT:
+            raise dg.Failure(description=result.message)
         summary = f"JodGig {sync.name} {result.remote_gig_user_id}: {result.outcome} (set {result.scope_set})"
         details = f": {result.error}: {result.message}" if result.error else ""
         (context.log.warning if result.outcome == FAILED else context.log.info)(summary + details)

@@ -13,7 +13,8 @@ from .ops import (
     build_write_sync_log,
     fan_out_batches,
 )
-from .resources import SYNC_CONCURRENCY_TAG
+from ..settings import CodeLocationSettings
+from .resources import MAX_RUNTIME_TAG, SYNC_CONCURRENCY_TAG
 from .sentry import report_op_failure_to_sentry
 
 #: In-process by default: a process per batch step costs more than the batch. Run config can
@@ -22,9 +23,14 @@ IN_PROCESS_BY_DEFAULT = {"execution": {"config": {"in_process": {}}}}
 
 
 
-def sync_tags(sync: SyncDefinition) -> dict[str, str]:
-    """No run retries, the low-priority queue, and one run per sync at a time."""
-    return {"dagster/max_retries": "0", "dagster/priority": "-1", SYNC_CONCURRENCY_TAG: sync.name}
+def sync_tags(sync: SyncDefinition, max_runtime_seconds: float) -> dict[str, str]:
+    """No run retries, the low-priority queue, one run per sync at a time, and a maximum runtime."""
+    return {
+        "dagster/max_retries": "0",
+        "dagster/priority": "-1",
+        SYNC_CONCURRENCY_TAG: sync.name,
+        MAX_RUNTIME_TAG: f"{max_runtime_seconds:g}",
+    }
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ BACKFILL_START_DATE = "2019-01-01"
 
 
 def build_sync_job(
-    sync: SyncDefinition, description: str, backfill_timezone: str | None = None
+    sync: SyncDefinition, description: str, max_runtime_seconds: float, backfill_timezone: str | None = None
 ) -> dg.JobDefinition:
     """The sync graph: incremental, or with ``backfill_timezone`` partitioned by JodGig local day."""
     backfill = backfill_timezone is not None
@@ -69,7 +75,7 @@ def build_sync_job(
         name=f"{sync.name}_backfill_job" if backfill else f"{sync.name}_sync_job",
         executor_def=dg.multi_or_in_process_executor,
         config=IN_PROCESS_BY_DEFAULT,
-        tags=sync_tags(sync),
+        tags=sync_tags(sync, max_runtime_seconds),
         hooks={report_op_failure_to_sentry},
         partitions_def=partitions,
         description=description,
@@ -82,15 +88,20 @@ def build_sync_job(
     return sync_job
 
 
-def build_backfill_jobs(jodgig_timezone: str) -> list[dg.JobDefinition]:
-    """Backfills run one JodGig local day per partition; they never move the watermark."""
-    return [
-        build_sync_job(sync, f"The {sync.name} sync over explicit JodGig days (SPEC §5).", jodgig_timezone)
-        for sync in (EMPLOYER_SYNC, TALENT_SYNC)
+def build_sync_jobs(settings: CodeLocationSettings) -> dict[str, dg.JobDefinition]:
+    """Hourly and backfill jobs of both syncs, by name. Backfills get the full-refresh runtime:
+    a long range can be as big as a full refresh (an hourly run that turns out to be a full
+    refresh raises its own limit in ``compute_watermark``)."""
+    limits = settings.run_limits
+    jobs = [
+        build_sync_job(EMPLOYER_SYNC, "Hourly incremental sync of JodGig employers into the platform (SPEC §3–§5).",
+                       limits.incremental_seconds),
+        build_sync_job(TALENT_SYNC, "Hourly incremental sync of JodGig talents into identities_users (SPEC §7).",
+                       limits.incremental_seconds),
+        *(
+            build_sync_job(sync, f"The {sync.name} sync over explicit JodGig days (SPEC §5).",
+                           limits.full_refresh_seconds, settings.jodgig_timezone)
+            for sync in (EMPLOYER_SYNC, TALENT_SYNC)
+        ),
     ]
-
-
-employer_sync_job = build_sync_job(
-    EMPLOYER_SYNC, "Hourly incremental sync of JodGig employers into the platform (SPEC §3–§5)."
-)
-talent_sync_job = build_sync_job(TALENT_SYNC, "Hourly incremental sync of JodGig talents into identities_users (SPEC §7).")
+    return {job.name: job for job in jobs}

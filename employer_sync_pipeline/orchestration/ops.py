@@ -9,6 +9,8 @@ import dagster as dg
 from pydantic import Field
 
 from ..domain.batching import batched
+from ..domain.window import SyncMode
+from ..settings import Settings
 from ..sync.results import BatchResult
 from ..sync.run_steps import (
     RunStart,
@@ -20,7 +22,7 @@ from ..sync.run_steps import (
 )
 from ..sync.sync_definitions import SyncDefinition
 from .reporting import result_metadata, scope_counts_markdown, table_materializations
-from .resources import JodgigDatabase, PlatformDatabase, SyncRunLock
+from .resources import MAX_RUNTIME_TAG, JodgigDatabase, PlatformDatabase, SyncRunLock
 from .sentry import SentryResource
 
 
@@ -53,12 +55,23 @@ def build_compute_watermark(sync: SyncDefinition) -> dg.OpDefinition:
         start = start_incremental_run(sync, jodgig_db.engine, platform_db.engine, lookback, config.full_refresh)
         window = start.window
         context.log.info(f"{window.mode.value} {sync.name} sync of [{window.lower or 'the beginning'}, {window.upper}) UTC")
+        if window.mode is SyncMode.FULL_REFRESH:
+            allow_full_refresh_runtime(context)
         context.add_output_metadata(
             {"sync_mode": window.mode.value, "watermark_from": str(window.lower), "watermark_to": str(window.upper)}
         )
         return start
 
     return compute_watermark
+
+
+def allow_full_refresh_runtime(context: dg.OpExecutionContext) -> None:
+    """A full refresh may run longer than an hourly run: raise this run's ``dagster/max_runtime``."""
+    limit = Settings.from_env().run_limits.full_refresh_seconds
+    current = float(context.run.tags.get(MAX_RUNTIME_TAG) or "inf")
+    if limit > current:
+        context.instance.add_run_tags(context.run_id, {MAX_RUNTIME_TAG: f"{limit:g}"})
+        context.log.info(f"a full refresh: this run's maximum runtime is now {limit:g} s (FULL_REFRESH_MAX_RUNTIME_SECONDS)")
 
 
 def build_compute_backfill_window(sync: SyncDefinition) -> dg.OpDefinition:

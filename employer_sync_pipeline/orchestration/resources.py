@@ -5,45 +5,46 @@ never from run config, so no credential reaches the event log or the UI.
 """
 
 import dagster as dg
-import sqlalchemy as sa
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 from sqlalchemy.engine import Engine
 
-from ..db.engines import describe_url
+from ..db.engines import APPLICATION_NAME, JODGIG_SETTING, PLATFORM_SETTING
+from ..db.limits import ConnectionLimits
 from ..settings import Settings
+from ..sync.database_checks import check_database
 from ..sync.databases import jodgig_engine_and_rules, platform_engine
 from ..sync.run_lock import RunLock
 from ..sync.settings import SourceRules
 
 #: The run tag naming the sync; dagster.yaml's run queue limits runs per value too.
 SYNC_CONCURRENCY_TAG = "employer_sync_pipeline/sync"
+#: Seconds after which run monitoring ends a run (dagster.yaml ``run_monitoring``).
+MAX_RUNTIME_TAG = "dagster/max_runtime"
 
 
-class DatabaseUnavailable(Exception):
-    """A database could not be reached; the message names the setting, never the password."""
+_JIT_FIELD = Field(default=False, description="Use the JIT limits (JIT_LOCK_TIMEOUT_SECONDS, JIT_TIMEOUT_SECONDS).")
 
 
-def _ping(engine: Engine, setting: str) -> None:
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.select(1))
-    except sa.exc.DBAPIError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else type(error).__name__
-        raise DatabaseUnavailable(
-            f"cannot connect to the database in {setting} ({describe_url(str(engine.url))}): {reason}. "
-            f"Check that the server is up and that {setting} is right."
-        ) from None
+def _limits(settings: Settings, jit: bool) -> ConnectionLimits:
+    return settings.jit_limits if jit else settings.limits
+
+
+def session_name(run_id: str | None) -> str:
+    """What ``pg_stat_activity.application_name`` shows for a run's sessions: the Dagster run."""
+    return f"{APPLICATION_NAME} run {run_id}" if run_id else APPLICATION_NAME
 
 
 class JodgigDatabase(dg.ConfigurableResource):
     """JodGig, read-only: ``JODGIG_DATABASE_URL``, or the embedded demo database."""
 
+    jit: bool = _JIT_FIELD
     _engine: Engine = PrivateAttr()
     _rules: SourceRules = PrivateAttr()
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._engine, self._rules = jodgig_engine_and_rules(Settings.from_env())
-        _ping(self._engine, "JODGIG_DATABASE_URL")
+        settings = Settings.from_env()
+        self._engine, self._rules = jodgig_engine_and_rules(settings, _limits(settings, self.jit))
+        check_database(self._engine, JODGIG_SETTING)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self._engine.dispose()
@@ -60,11 +61,13 @@ class JodgigDatabase(dg.ConfigurableResource):
 class PlatformDatabase(dg.ConfigurableResource):
     """The platform: ``PLATFORM_DATABASE_URL``, or the embedded SQLite default."""
 
+    jit: bool = _JIT_FIELD
     _engine: Engine = PrivateAttr()
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._engine = platform_engine(Settings.from_env())
-        _ping(self._engine, "PLATFORM_DATABASE_URL")
+        settings = Settings.from_env()
+        self._engine = platform_engine(settings, _limits(settings, self.jit), session_name(context.run_id))
+        check_database(self._engine, PLATFORM_SETTING)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self._engine.dispose()
@@ -82,7 +85,9 @@ class SyncRunLock(dg.ConfigurableResource):
     single-user. Under the multiprocess executor only the first step holds it: rely on the queue.
     """
 
-    wait_seconds: int = 600
+    wait_seconds: int = Field(
+        default=600, description="Longest wait for another run of the same sync; never more than half the run's max runtime."
+    )
     _lock: RunLock | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -90,8 +95,14 @@ class SyncRunLock(dg.ConfigurableResource):
         # Dagster builds resources again for a finished run's result: no lock is needed then.
         if run is None or run.is_finished or SYNC_CONCURRENCY_TAG not in run.tags:
             return
-        self._lock = RunLock(platform_engine(Settings.from_env()), run.tags[SYNC_CONCURRENCY_TAG])
-        self._lock.acquire(self.wait_seconds, context.log.info)
+        engine = platform_engine(Settings.from_env(), application_name=session_name(run.run_id))
+        self._lock = RunLock(engine, run.tags[SYNC_CONCURRENCY_TAG])
+        self._lock.acquire(self._wait_bound(run.tags), context.log.info)
+
+    def _wait_bound(self, tags) -> float:
+        """Give up well before run monitoring would end this run for waiting."""
+        max_runtime = float(tags.get(MAX_RUNTIME_TAG) or "inf")
+        return min(self.wait_seconds, max_runtime / 2)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock is not None:

@@ -2,8 +2,6 @@
 
 import dagster as dg
 
-from .jobs import employer_sync_job, talent_sync_job
-
 
 def hourly(name: str, job: dg.JobDefinition) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(
@@ -13,7 +11,3 @@ def hourly(name: str, job: dg.JobDefinition) -> dg.ScheduleDefinition:
         execution_timezone="Asia/Singapore",
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
-
-
-employer_sync_hourly = hourly("employer_sync_hourly", employer_sync_job)
-talent_sync_hourly = hourly("talent_sync_hourly", talent_sync_job)

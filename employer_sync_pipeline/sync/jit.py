@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from ..db.platform_writes import find_identity_ids
+from ..db.timeouts import DatabaseTimeout
 from .reporting import FailureReporter
 from .results import BatchResult
 from .settings import SourceRules
@@ -14,6 +15,7 @@ SYNCED = "synced"
 DEACTIVATED = "deactivated"
 SKIPPED = "skipped"
 FAILED = "failed"
+TIMED_OUT = "timed_out"
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,15 @@ def sync_user_now(
     rules: SourceRules,
     reporter: FailureReporter,
 ) -> JitResult:
-    """Sync one user in one transaction, with the batch sync's rules and writes."""
-    result = sync.sync_batch(source, platform, [remote_gig_user_id], rules, reporter)
+    """Sync one user in one transaction, with the batch sync's rules and writes.
+
+    A wait that hits a JIT limit rolls the transaction back and returns ``outcome='timed_out'``,
+    so a login never waits longer than the limits.
+    """
+    try:
+        result = sync.sync_batch(source, platform, [remote_gig_user_id], rules, reporter)
+    except DatabaseTimeout as error:
+        return JitResult(remote_gig_user_id, TIMED_OUT, None, None, type(error).__name__, str(error))
     scope_set = _only_set(result)
     if scope_set is None:
         return JitResult(

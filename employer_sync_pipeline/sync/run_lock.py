@@ -6,7 +6,10 @@ from collections.abc import Callable
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from ..db.locks import advisory_unlock, holds_advisory_lock, lock_key, try_advisory_lock
+from ..db.locks import advisory_lock_holder, advisory_unlock, holds_advisory_lock, lock_key, try_advisory_lock
+
+#: How often a waiting run says again that it waits.
+_WAIT_REPORT_SECONDS = 30.0
 
 
 class SyncAlreadyRunning(Exception):
@@ -28,22 +31,39 @@ class RunLock:
         self._interrupted: str | None = None
 
     def acquire(self, wait_seconds: float, on_wait: Callable[[str], None], poll_seconds: float = 2.0) -> None:
-        """Take the lock, waiting up to ``wait_seconds`` for a run that holds it to finish."""
+        """Take the lock, waiting up to ``wait_seconds`` for a run that holds it to finish.
+
+        While it waits it says so, naming the holder, when it starts and every 30 s.
+        """
         if self._platform.dialect.name != "postgresql":
             return
         self._conn = self._platform.connect()
         self._conn.commit()
-        deadline = time.monotonic() + wait_seconds
+        started = time.monotonic()
+        next_report = started
         while not self._locked_now():
-            if time.monotonic() >= deadline:
+            waited = time.monotonic() - started
+            if waited >= wait_seconds:
                 self.release()
                 raise SyncAlreadyRunning(
                     f"another {self._sync_name} sync still holds its lock after {wait_seconds:.0f} s; this run "
                     "stopped before reading or writing anything. Let that run finish (see Runs in the UI), "
                     "then launch again; the run queue in dagster.yaml prevents this overlap."
                 )
-            on_wait(f"another {self._sync_name} sync is running; waiting for it to finish")
+            if time.monotonic() >= next_report:
+                on_wait(
+                    f"waiting for the {self._sync_name} sync lock, held by {self._holder()}: waited {waited:.0f} s "
+                    f"of at most {wait_seconds:.0f} s"
+                )
+                next_report += _WAIT_REPORT_SECONDS
             time.sleep(poll_seconds)
+
+    def _holder(self) -> str:
+        holder = advisory_lock_holder(self._conn, self._key)
+        self._conn.commit()
+        if holder is None:
+            return "a session that just ended"
+        return f"PostgreSQL session {holder['pid']} ({holder['application_name'] or 'unnamed'}, since {holder['backend_start']:%Y-%m-%d %H:%M:%S %Z})"
 
     def interrupt(self, reason: str) -> None:
         """Stop later writes of this run, e.g. after a batch failed on a database error."""

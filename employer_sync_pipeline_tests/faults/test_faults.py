@@ -33,13 +33,12 @@ from employer_sync_pipeline.db import jodgig_tables as jt
 from employer_sync_pipeline.db import platform_tables as p
 from employer_sync_pipeline.db.engines import APPLICATION_NAME
 from employer_sync_pipeline.db.locks import lock_key
-from employer_sync_pipeline.definitions import defs
+from employer_sync_pipeline.definitions import defs, sync_jobs
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
 from employer_sync_pipeline.domain.batching import batched
 from employer_sync_pipeline.domain.mapping import normalise_email
 from employer_sync_pipeline.domain.scope import EMPLOYER_ROLES
 from employer_sync_pipeline.domain.window import compute_incremental_window
-from employer_sync_pipeline.orchestration.jobs import employer_sync_job
 from employer_sync_pipeline.orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
 from employer_sync_pipeline.orchestration.sentry import SentryResource
 from employer_sync_pipeline.settings import Settings
@@ -71,7 +70,7 @@ LOCK_IDS = {"classid": (LOCK_KEY & 0xFFFF_FFFF_FFFF_FFFF) >> 32, "objid": LOCK_K
 TERMINATE_SYNC_SESSIONS_MID_TRANSACTION = sa.text("""
     WITH sync AS (
         SELECT pid, state, xact_start FROM pg_stat_activity
-        WHERE application_name = :application AND datname = current_database() AND pid <> pg_backend_pid()
+        WHERE application_name LIKE :application AND datname = current_database() AND pid <> pg_backend_pid()
     )
     SELECT pid, state, pg_terminate_backend(pid) FROM sync
     WHERE EXISTS (SELECT 1 FROM sync WHERE xact_start IS NOT NULL AND state <> 'idle')
@@ -190,7 +189,7 @@ def run_in_process(**resources):
     """One ``employer_sync_job`` run in this process, with the default config (batch size does not
     change the outcome: the demo gives the same platform at 200, 1,000 and 5,000 per batch)."""
     if resources:
-        return employer_sync_job.execute_in_process(resources=resources, raise_on_error=False)
+        return sync_jobs["employer_sync_job"].execute_in_process(resources=resources, raise_on_error=False)
     return defs.get_job_def("employer_sync_job").execute_in_process(raise_on_error=False)
 
 
@@ -282,19 +281,19 @@ def batch_deciding_a_shared_email(writer: Engine, batches: list[tuple[int, ...]]
 def open_sync_transaction(engine: Engine) -> bool:
     """Is one of the sync's platform sessions inside a transaction (writing a batch) right now?"""
     query = sa.text(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = :application "
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE :application "
         "AND datname = current_database() AND xact_start IS NOT NULL AND state <> 'idle'"
     )
     with engine.connect() as conn:
-        return conn.execute(query, {"application": APPLICATION_NAME}).scalar_one() > 0
+        return conn.execute(query, {"application": APPLICATION_NAME + "%"}).scalar_one() > 0
 
 
 def sync_sessions(engine: Engine) -> list:
     query = sa.text(
-        "SELECT pid FROM pg_stat_activity WHERE application_name = :application AND datname = current_database()"
+        "SELECT pid FROM pg_stat_activity WHERE application_name LIKE :application AND datname = current_database()"
     )
     with engine.connect() as conn:
-        return conn.execute(query, {"application": APPLICATION_NAME}).all()
+        return conn.execute(query, {"application": APPLICATION_NAME + "%"}).all()
 
 
 def interrupt_mid_run(dagster_cli, env, platform_engine, tmp_path, interrupt, after_identities: int = 1) -> dict:
@@ -365,7 +364,7 @@ def test_platform_connections_killed_mid_batch_fail_the_run_and_the_next_run_con
 
         def attempt():
             with platform_db.engine.connect() as conn:
-                return conn.execute(TERMINATE_SYNC_SESSIONS_MID_TRANSACTION, {"application": APPLICATION_NAME}).all()
+                return conn.execute(TERMINATE_SYNC_SESSIONS_MID_TRANSACTION, {"application": APPLICATION_NAME + "%"}).all()
 
         killed = wait_until(attempt, 60, "a sync session inside a transaction", interval=0.001, process=process)
         return {"target": step, "shared_email_holders": (first_holder, later_holder),

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from employer_sync_pipeline.db import jodgig_tables as t
 from employer_sync_pipeline.db.engines import create_jodgig_engine
-from employer_sync_pipeline.orchestration.jobs import employer_sync_job
+from employer_sync_pipeline.settings import Settings
+from employer_sync_pipeline.definitions import sync_jobs
 from employer_sync_pipeline.orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
 
 from ..support import sentry
@@ -22,7 +23,7 @@ def captured(monkeypatch):
 def run_with_capturing_sentry(run_config=None):
     resources = {"jodgig_db": JodgigDatabase(), "platform_db": PlatformDatabase(), "sentry": CapturingSentryResource(),
                  "sync_lock": SyncRunLock()}
-    return employer_sync_job.execute_in_process(run_config=run_config, resources=resources, raise_on_error=False)
+    return sync_jobs["employer_sync_job"].execute_in_process(run_config=run_config, resources=resources, raise_on_error=False)
 
 
 def test_record_failures_reach_sentry_with_ids_and_without_personal_data(sync_env, jodgig, captured):
@@ -65,7 +66,7 @@ def test_no_dsn_means_no_events(sync_env, jodgig, monkeypatch):
 
 
 def test_jodgig_reader_has_select_only(jodgig_db):
-    engine = create_jodgig_engine(jodgig_db.reader_url)
+    engine = create_jodgig_engine(jodgig_db.reader_url, Settings.from_env().limits)
     with pytest.raises(sa.exc.OperationalError, match="denied"):
         with engine.begin() as conn:
             conn.execute(sa.insert(t.companies).values(name="x", created_at="2026-01-01", updated_at="2026-01-01"))
@@ -73,7 +74,7 @@ def test_jodgig_reader_has_select_only(jodgig_db):
 
 
 def test_jodgig_session_is_read_only_even_for_a_privileged_user(jodgig_db):
-    engine = create_jodgig_engine(jodgig_db.writer.url.render_as_string(hide_password=False))
+    engine = create_jodgig_engine(jodgig_db.writer.url.render_as_string(hide_password=False), Settings.from_env().limits)
     with pytest.raises(sa.exc.DBAPIError, match="READ ONLY"):
         with engine.begin() as conn:
             conn.execute(sa.insert(t.companies).values(name="x", created_at="2026-01-01", updated_at="2026-01-01"))

@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from employer_sync_pipeline.db import jodgig_tables as t
 from employer_sync_pipeline.db import platform_tables as p
-from employer_sync_pipeline.orchestration.jobs import employer_sync_job
+from employer_sync_pipeline.definitions import sync_jobs
 from employer_sync_pipeline.orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
 from employer_sync_pipeline.orchestration.sentry import report_failed_runs_to_sentry
 
@@ -214,7 +214,7 @@ def captured(monkeypatch):
 def run_with_capturing_sentry(instance=None):
     resources = {"jodgig_db": JodgigDatabase(), "platform_db": PlatformDatabase(), "sentry": CapturingSentryResource(),
                  "sync_lock": SyncRunLock()}
-    return employer_sync_job.execute_in_process(resources=resources, raise_on_error=False, instance=instance)
+    return sync_jobs["employer_sync_job"].execute_in_process(resources=resources, raise_on_error=False, instance=instance)
 
 
 def record_events(events: list[dict]) -> dict[str, list[dict]]:
