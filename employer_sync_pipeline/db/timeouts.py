@@ -84,7 +84,8 @@ def describe_statement(sql: str | None) -> tuple[str, str | None]:
 
 def timeout_message(dialect: str, kind: str, sql: str | None, policy: TimeoutPolicy) -> str:
     verb, table = describe_statement(sql)
-    what = f"a {verb} on {table}" if table else f"a {verb}"
+    article = "an" if verb[0] in "AEIOU" else "a"
+    what = f"{article} {verb} on {table}" if table else f"{article} {verb}"
     if kind == LOCK:
         waited = f"waited {policy.lock_seconds:g} s for a lock held by another session ({policy.lock_setting})"
     elif kind == STATEMENT:

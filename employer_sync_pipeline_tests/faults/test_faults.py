@@ -61,7 +61,7 @@ RUN_CONFIG_YAML = (
     f"      batch_size: {SMALL_BATCHES}\n      full_refresh_batch_size: {SMALL_BATCHES}\n"
 )
 LOCK_HELD_MESSAGE = "sync still holds its lock"
-WAITING_MESSAGE = "another employer sync is running; waiting for it to finish"
+WAITING_MESSAGE = "waiting for the employer sync lock, held by"
 LOCK_KEY = lock_key("sync:employer")
 #: How pg_locks shows that bigint advisory key: its high and low 32 bits as classid and objid.
 LOCK_IDS = {"classid": (LOCK_KEY & 0xFFFF_FFFF_FFFF_FFFF) >> 32, "objid": LOCK_KEY & 0xFFFF_FFFF}

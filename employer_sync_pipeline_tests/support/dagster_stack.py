@@ -495,3 +495,27 @@ def latest_materialization(stack: DagsterStack, path: Sequence[str]) -> dict[str
                 metadata[entry["label"]] = entry[field]
                 break
     return {"partition": mat["partition"], "runId": mat["runId"], "metadata": metadata}
+
+
+RUN_LOGS_QUERY = """
+query RunLogs($runId: ID!) {
+  logsForRun(runId: $runId) {
+    __typename
+    ... on EventConnection { events { __typename ... on MessageEvent { message } } }
+    ... on Error { message }
+  }
+}
+"""
+
+
+def run_event_messages(stack: DagsterStack, run_id: str) -> list[str]:
+    """Every event message of a run, as the run's log in the UI shows it."""
+    res = graphql(stack, RUN_LOGS_QUERY, {"runId": run_id})["logsForRun"]
+    if res["__typename"] != "EventConnection":
+        raise RuntimeError(f"logsForRun: {res}")
+    return [event.get("message") or "" for event in res["events"]]
+
+
+def run_failure_message(stack: DagsterStack, run_id: str) -> str:
+    """The messages of a run's failure and cancellation events, joined."""
+    return "\n".join(m for m in run_event_messages(stack, run_id) if "runtime" in m or "fail" in m.lower())
