@@ -23,11 +23,10 @@ from employer_sync_pipeline.jit import sync_employer_now
 
 from ..support.dagster_stack import DAGSTER_YAML, dagster_stack, launch_run, run_failure_message, wait_for_run
 from ..support.platform_state import comparable_state
-from ..support.runs import identities, snapshot, sync_logs
+from ..support.runs import identities, run_errors, snapshot, sync_logs
 from .test_faults import (
     LOCK_KEY,
     assert_same_state,
-    error_messages,
     report,
     run_in_process,
     uninterrupted_state,
@@ -113,7 +112,7 @@ def test_a_jodgig_table_locked_by_another_session_fails_the_run_within_its_limit
     report({"jodgig_table_locked_s": round(waited, 2)})
 
     assert not blocked.success
-    messages = error_messages(blocked)
+    messages = run_errors(blocked)
     assert "DatabaseTimeout" in messages, messages
     assert "JODGIG_DATABASE_URL: a SELECT on users" in messages and "JODGIG_STATEMENT_TIMEOUT_SECONDS" in messages
     assert "SHOW FULL PROCESSLIST" in messages and "reader-only-pw" not in messages
@@ -122,7 +121,7 @@ def test_a_jodgig_table_locked_by_another_session_fails_the_run_within_its_limit
 
     expected, _ = uninterrupted_state(monkeypatch)
     after, _ = timed_run()
-    assert after.success, error_messages(after)
+    assert after.success, run_errors(after)
     assert_same_state(comparable_state(platform_db.engine), expected)
 
 
@@ -131,7 +130,7 @@ def test_platform_rows_locked_by_another_transaction_fail_the_batch_and_leave_no
 ):
     world = a_small_employer_world(jodgig)
     first, _ = timed_run()
-    assert first.success, error_messages(first)
+    assert first.success, run_errors(first)
     jodgig.update(jt.users, world["owner"], first_name="Renamed", updated_at=jodgig.local_now())
     jodgig.update(jt.users, world["manager"], last_name="Moved", updated_at=jodgig.local_now())
     before = snapshot(platform_db.engine)
@@ -144,7 +143,7 @@ def test_platform_rows_locked_by_another_transaction_fail_the_batch_and_leave_no
     report({"platform_rows_locked_s": round(waited, 2)})
 
     assert not blocked.success
-    messages = error_messages(blocked)
+    messages = run_errors(blocked)
     assert re.search(r"PLATFORM_DATABASE_URL: an? \w+ on identities_users waited 2 s for a lock", messages), messages
     assert "PLATFORM_LOCK_TIMEOUT_SECONDS" in messages and "pg_locks" in messages
     assert "'identities_users'::regclass" in messages
@@ -154,7 +153,7 @@ def test_platform_rows_locked_by_another_transaction_fail_the_batch_and_leave_no
 
     expected, _ = uninterrupted_state(monkeypatch)
     after, _ = timed_run()
-    assert after.success, error_messages(after)
+    assert after.success, run_errors(after)
     assert_same_state(comparable_state(platform_db.engine), expected)
     assert [log["watermark_from"] is None for log in sync_logs(platform_db.engine)] == [True, False]
 
@@ -201,14 +200,14 @@ def test_a_server_that_never_answers_fails_the_run_within_the_connect_limit(
     report({f"silent_{setting}_s": round(waited, 2)})
 
     assert not blocked.success
-    messages = error_messages(blocked)
+    messages = run_errors(blocked)
     assert f"{setting}: the server did not answer within 2 s (DB_CONNECT_TIMEOUT_SECONDS)" in messages, messages
     assert "hush-" not in messages
     assert waited < 2 + SLACK_SECONDS
     assert sync_logs(platform_db.engine) == []
 
     after, _ = timed_run()
-    assert after.success, error_messages(after)
+    assert after.success, run_errors(after)
     assert len(identities(platform_db.engine)) == 2
 
 
@@ -230,7 +229,7 @@ def test_a_run_waiting_for_another_runs_lock_says_so_and_gives_up_before_its_max
     report({"lock_wait_with_max_runtime_8_s": round(waited, 2)})
 
     assert not blocked.success
-    messages = error_messages(blocked)
+    messages = run_errors(blocked)
     assert "still holds its lock after 4 s" in messages, messages
     waits = [line for line in logs if "waiting for the employer sync lock" in line]
     assert waits and "held by PostgreSQL session" in waits[0], logs
@@ -238,7 +237,7 @@ def test_a_run_waiting_for_another_runs_lock_says_so_and_gives_up_before_its_max
     assert sync_logs(platform_db.engine) == []
 
     after, _ = timed_run()
-    assert after.success, error_messages(after)
+    assert after.success, run_errors(after)
 
 
 MONITORED_DAGSTER_YAML = DAGSTER_YAML + """\

@@ -48,7 +48,7 @@ from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
 
 from ..support.demo_repair import repair_rejected_emails
 from ..support.platform_state import comparable_state
-from ..support.runs import identities, sync_logs
+from ..support.runs import identities, run_errors, sync_logs
 from ..support.servers import create_platform_database, drop_platform_database
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
@@ -193,18 +193,6 @@ def run_in_process(**resources):
     return defs.get_job_def("employer_sync_job").execute_in_process(raise_on_error=False)
 
 
-def error_messages(result) -> str:
-    """Every error carried by the run's events (step, resource and run failures)."""
-    messages = []
-    for event in result.all_events:
-        error = getattr(event.event_specific_data, "error", None)
-        if error is not None:
-            messages.append(error.to_string())
-        elif event.is_failure and event.message:
-            messages.append(event.message)
-    return "\n".join(messages)
-
-
 def assert_same_state(actual: dict[str, set[tuple]], expected: dict[str, set[tuple]]) -> None:
     assert actual.keys() == expected.keys()
     problems = []
@@ -225,7 +213,7 @@ def uninterrupted_state(monkeypatch) -> tuple[dict[str, set[tuple]], list[dict]]
         with monkeypatch.context() as patch:
             patch.setenv("PLATFORM_DATABASE_URL", reference.url)
             result = run_in_process()
-        assert result.success, error_messages(result)
+        assert result.success, run_errors(result)
         return comparable_state(reference.engine), sync_logs(reference.engine)
     finally:
         drop_platform_database(reference)
@@ -397,7 +385,7 @@ def test_platform_connections_killed_mid_batch_fail_the_run_and_the_next_run_con
     assert sync_logs(platform_db.engine) == []
 
     result = run_in_process()
-    assert result.success, error_messages(result)
+    assert result.success, run_errors(result)
     [log] = sync_logs(platform_db.engine)
     assert log["sync_mode"] == "full_refresh" and log["run_id"] == result.run_id
     expected_state, [expected_log] = uninterrupted_state(monkeypatch)
@@ -451,7 +439,7 @@ def test_unreachable_jodgig_fails_fast_naming_the_setting_without_the_password(
 ):
     jodgig.user("HQ_MANAGER", jodgig.company())
     first = run_in_process()
-    assert first.success, error_messages(first)
+    assert first.success, run_errors(first)
     before = sync_logs(platform_db.engine)
     assert len(before) == 1
     password = "Fault-Inj3ction-pw"
@@ -501,7 +489,7 @@ def test_a_run_killed_with_sigkill_mid_batch_is_repaired_exactly_by_the_next_run
     wait_until(lambda: not sync_sessions(platform_db.engine), 30, "the killed run's sessions to end")
 
     result = run_in_process()
-    assert result.success, error_messages(result)
+    assert result.success, run_errors(result)
     [log] = sync_logs(platform_db.engine)
     assert log["sync_mode"] == "full_refresh"
     expected_state, [expected_log] = uninterrupted_state(monkeypatch)
@@ -584,14 +572,14 @@ def test_a_run_that_cannot_take_the_lock_stops_cleanly_and_the_next_one_runs(syn
     report({"blocked_run_s": round(waited, 2)})
 
     assert not blocked.success
-    messages = error_messages(blocked)
+    messages = run_errors(blocked)
     assert "SyncAlreadyRunning" in messages and LOCK_HELD_MESSAGE in messages, messages
     assert "stopped before reading or writing anything" in messages
     assert 2 <= waited < 30
     assert sync_logs(platform_db.engine) == [] and identities(platform_db.engine) == {}
 
     released = run_in_process(**_lock_resources(wait_seconds=2))
-    assert released.success, error_messages(released)
+    assert released.success, run_errors(released)
     [log] = sync_logs(platform_db.engine)
     assert log["is_successful"] and log["records_synced"] == 2 and log["run_id"] == released.run_id
     assert identities(platform_db.engine)[owner]["status"] == "active"

@@ -7,14 +7,7 @@ from sqlalchemy.engine import make_url
 
 from employer_sync_pipeline.definitions import defs
 
-from ..support.runs import run_employer_sync, sync_logs
-
-
-def _failure_messages(result) -> str:
-    return "\n".join(
-        event.event_specific_data.error.to_string() for event in result.all_events if event.is_failure
-        if getattr(event.event_specific_data, "error", None)
-    )
+from ..support.runs import run_employer_sync, run_errors, sync_logs
 
 
 def test_unreachable_jodgig_fails_the_run_without_a_sync_log(sync_env, jodgig, platform_db, monkeypatch):
@@ -25,7 +18,7 @@ def test_unreachable_jodgig_fails_the_run_without_a_sync_log(sync_env, jodgig, p
     result = defs.get_job_def("employer_sync_job").execute_in_process(raise_on_error=False)
 
     assert not result.success
-    messages = _failure_messages(result)
+    messages = run_errors(result)
     assert "JODGIG_DATABASE_URL" in messages and "s3cret-Pw" not in messages
     assert sync_logs(platform_db.engine) == []
 
@@ -51,4 +44,4 @@ def test_a_bad_batch_size_fails_with_a_clear_error(batch_size):
     run_config = {"ops": {"fan_out_batches": {"config": {"batch_size": batch_size, "full_refresh_batch_size": batch_size}}}}
     result = defs.get_job_def("employer_sync_job").execute_in_process(run_config=run_config, raise_on_error=False)
     assert not result.success
-    assert "batch size must be at least 1" in _failure_messages(result)
+    assert "batch size must be at least 1" in run_errors(result)

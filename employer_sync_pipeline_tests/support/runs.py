@@ -29,6 +29,18 @@ def _run_sync(job_name: str, watermark_op: str, full_refresh: bool, batch_size: 
     return result
 
 
+def run_errors(result) -> str:
+    """Every error carried by a run's events (step, resource and run failures), as the UI shows them."""
+    messages = []
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None)
+        if error is not None:
+            messages.append(error.to_string())
+        elif event.is_failure and event.message:
+            messages.append(event.message)
+    return "\n".join(messages)
+
+
 def rows(engine: Engine, table: sa.Table, *order_by) -> list[dict]:
     with engine.connect() as conn:
         query = sa.select(table).order_by(*(order_by or [table.c.id]))
