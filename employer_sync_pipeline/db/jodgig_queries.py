@@ -63,6 +63,10 @@ def all_employer_ids(conn: Connection) -> list[int]:
     return _all_ids_with_role(conn, EMPLOYER_ROLES)
 
 
+def all_talent_ids(conn: Connection) -> list[int]:
+    return _all_ids_with_role(conn, (TALENT,))
+
+
 def select_changed_talent_ids(conn: Connection, lower: datetime | None, upper: datetime) -> list[int]:
     """Ids of talents whose ``users`` row changed in ``[lower, upper)``; all of them when ``lower`` is None."""
     if lower is None:

@@ -3,13 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .platform_tables import ACTIVE, gig_sync_logs, identities_users, org_memberships, org_organisations
-
-
-def count_active_identities(conn: Connection, kind: str) -> int:
-    i = identities_users
-    query = sa.select(sa.func.count()).where(i.c.kind == kind, i.c.status == ACTIVE)
-    return conn.execute(query).scalar_one()
+from .platform_tables import ACTIVE, identities_users, org_memberships, org_organisations
 
 
 def active_identity_user_ids(conn: Connection, kind: str) -> set[int]:
@@ -36,15 +30,3 @@ def organisation_owners(conn: Connection) -> dict[int, list[int]]:
         if user_id is not None:
             result[company_id].append(user_id)
     return result
-
-
-def last_sync_log(conn: Connection, origin_table: str, destination_table: str) -> dict | None:
-    log = gig_sync_logs
-    query = (
-        sa.select(log)
-        .where(log.c.origin_table == origin_table, log.c.destination_table == destination_table)
-        .order_by(log.c.id.desc())
-        .limit(1)
-    )
-    row = conn.execute(query).mappings().first()
-    return dict(row) if row is not None else None

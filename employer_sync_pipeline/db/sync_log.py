@@ -31,3 +31,19 @@ def last_successful_watermark(conn: Connection, origin_table: str, destination_t
 
 def insert_sync_log(conn: Connection, row: Mapping[str, Any]) -> int:
     return conn.execute(sa.insert(gig_sync_logs).values(**row).returning(gig_sync_logs.c.id)).scalar_one()
+
+
+def last_sync_log(
+    conn: Connection, origin_table: str, destination_table: str, modes: tuple[str, ...]
+) -> dict | None:
+    """The latest ``gig_sync_logs`` row of a sync in one of ``modes``, or None."""
+    log = gig_sync_logs
+    query = (
+        sa.select(log)
+        .where(log.c.origin_table == origin_table, log.c.destination_table == destination_table,
+               log.c.sync_mode.in_(modes))
+        .order_by(log.c.id.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row is not None else None

@@ -1,34 +1,65 @@
-"""Asset checks on the platform tables, runnable from the UI and daily by schedule."""
+"""Asset checks on the platform tables: at the end of every sync run, from the UI, and daily.
+
+Each check is one evaluation function. ``platform_checks`` wraps them as asset checks for the UI and
+``platform_checks_job``; ``evaluate_after_sync`` runs those of the tables a sync run wrote and turns
+them into ``AssetCheckEvaluation`` events of that run, so an asset shows a failed check right
+after the run that caused it.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import dagster as dg
 
 from ..sync import checks
-from ..sync.sync_definitions import EMPLOYER_SYNC
+from ..sync.checks import Reconciliation
+from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
+from .reporting import failed_records_table
 from .resources import JodgigDatabase, PlatformDatabase
 
-_SHOWN = 50
+#: How many ids or examples a check's metadata lists.
+SHOWN = 20
+
+Evaluate = Callable[[JodgigDatabase, PlatformDatabase], dg.AssetCheckResult]
 
 
-@dg.asset_check(
-    asset=dg.AssetKey(["platform", "identities_users"]),
-    description="In-scope employers in JodGig (G + valid S) equal the active employer identities.",
-)
-def employer_reconciliation(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
-    result = checks.reconcile_employers(jodgig_db.engine, platform_db.engine, jodgig_db.rules)
+@dataclass(frozen=True)
+class PlatformCheck:
+    name: str
+    table: str
+    description: str
+    syncs: frozenset[str]
+    evaluate: Evaluate
+
+    @property
+    def asset_key(self) -> dg.AssetKey:
+        return dg.AssetKey(["platform", self.table])
+
+
+def _reconciliation_result(result: Reconciliation, kind: str) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=result.matches,
         metadata={
-            "in_scope_employers": result.in_scope_employers,
-            "active_employer_identities": result.active_employer_identities,
-            "difference": result.in_scope_employers - result.active_employer_identities,
+            f"in_scope_{kind}s": result.in_scope,
+            f"active_{kind}_identities": result.active,
+            "in_scope_not_active": len(result.missing),
+            "in_scope_not_active_ids": dg.MetadataValue.json(list(result.missing[:SHOWN])),
+            "active_not_in_scope": len(result.unexpected),
+            "active_not_in_scope_ids": dg.MetadataValue.json(list(result.unexpected[:SHOWN])),
         },
     )
 
 
-@dg.asset_check(
-    asset=dg.AssetKey(["platform", "org_memberships"]),
-    description="Each active organisation has at most one owner, and it is the company's resolved owner.",
-)
+def employer_reconciliation(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
+    return _reconciliation_result(
+        checks.reconcile_employers(jodgig_db.engine, platform_db.engine, jodgig_db.rules), "employer"
+    )
+
+
+def talent_reconciliation(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
+    return _reconciliation_result(checks.reconcile_talents(jodgig_db.engine, platform_db.engine), "talent")
+
+
 def one_resolved_owner_per_organisation(
     jodgig_db: JodgigDatabase, platform_db: PlatformDatabase
 ) -> dg.AssetCheckResult:
@@ -37,40 +68,101 @@ def one_resolved_owner_per_organisation(
         passed=not mismatches,
         metadata={
             "mismatched_organisations": len(mismatches),
+            "mismatched_company_ids": dg.MetadataValue.json([m.company_id for m in mismatches[:SHOWN]]),
             "examples": dg.MetadataValue.json(
                 [
                     {"company_id": m.company_id, "resolved_owner": m.expected_owner, "platform_owners": m.platform_owners}
-                    for m in mismatches[:_SHOWN]
+                    for m in mismatches[:SHOWN]
                 ]
             ),
         },
     )
 
 
-@dg.asset_check(
-    asset=dg.AssetKey(["platform", "gig_sync_logs"]),
-    description="The last employer sync log row is successful; its failed user ids otherwise.",
-)
-def last_employer_sync_successful(platform_db: PlatformDatabase) -> dg.AssetCheckResult:
-    log = checks.last_sync_log(platform_db.engine, EMPLOYER_SYNC.origin_table)
-    if log is None:
+def _last_sync_successful(sync: SyncDefinition) -> Evaluate:
+    def evaluate(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
+        log, backfill = checks.last_sync_logs(platform_db.engine, sync.origin_table)
+        if log is None:
+            return dg.AssetCheckResult(
+                passed=False, severity=dg.AssetCheckSeverity.WARN,
+                metadata={"reason": f"no incremental or full-refresh {sync.name} sync has run yet"},
+            )
         return dg.AssetCheckResult(
-            passed=False, severity=dg.AssetCheckSeverity.WARN, metadata={"reason": "no employer sync has run yet"}
+            passed=log["is_successful"],
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "sync_log_id": log["id"],
+                "sync_mode": log["sync_mode"],
+                "run_id": log["run_id"] or "",
+                "records_failed": log["records_failed"],
+                "failed_user_ids": dg.MetadataValue.json([e["remote_gig_user_id"] for e in log["fail_log"]][:SHOWN]),
+                "failed_records": failed_records_table(log["fail_log"][:SHOWN]),
+                **_backfill_metadata(backfill),
+            },
         )
-    failed = [entry["remote_gig_user_id"] for entry in log["fail_log"]]
-    return dg.AssetCheckResult(
-        passed=log["is_successful"],
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "sync_log_id": log["id"],
-            "run_id": log["run_id"] or "",
-            "records_failed": log["records_failed"],
-            "failed_user_ids": dg.MetadataValue.json(failed[:_SHOWN]),
-        },
-    )
+
+    return evaluate
 
 
-platform_checks = [employer_reconciliation, one_resolved_owner_per_organisation, last_employer_sync_successful]
+def _backfill_metadata(backfill: dict | None) -> dict:
+    """The latest backfill, for information only: it never makes the sync look healthy."""
+    if backfill is None:
+        return {}
+    return {
+        "latest_backfill_sync_log_id": backfill["id"],
+        "latest_backfill_successful": backfill["is_successful"],
+        "latest_backfill_records_failed": backfill["records_failed"],
+    }
+
+
+_EMPLOYER, _TALENT, _BOTH = frozenset({"employer"}), frozenset({"talent"}), frozenset({"employer", "talent"})
+
+PLATFORM_CHECKS = (
+    PlatformCheck("employer_reconciliation", "identities_users",
+                  "Set-based: employers in scope in JodGig (G + valid S) without an active identity, and active "
+                  "employer identities whose user is not in scope.", _EMPLOYER, employer_reconciliation),
+    PlatformCheck("talent_reconciliation", "identities_users",
+                  "Set-based: talents in scope (T) without an active identity, and active talent identities "
+                  "whose user is not in scope.", _TALENT, talent_reconciliation),
+    PlatformCheck("one_resolved_owner_per_organisation", "org_memberships",
+                  "Each active organisation's owners are exactly its company's resolved owner.", _BOTH,
+                  one_resolved_owner_per_organisation),
+    PlatformCheck("last_employer_sync_successful", "gig_sync_logs",
+                  "The last incremental or full-refresh employer sync had no failed records (backfills never count).",
+                  _EMPLOYER, _last_sync_successful(EMPLOYER_SYNC)),
+    PlatformCheck("last_talent_sync_successful", "gig_sync_logs",
+                  "The last incremental or full-refresh talent sync had no failed records (backfills never count).",
+                  _TALENT, _last_sync_successful(TALENT_SYNC)),
+)
+
+
+def _as_asset_check(check: PlatformCheck) -> dg.AssetChecksDefinition:
+    @dg.asset_check(name=check.name, asset=check.asset_key, description=check.description)
+    def asset_check(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
+        return check.evaluate(jodgig_db, platform_db)
+
+    return asset_check
+
+
+def evaluate_after_sync(
+    sync: SyncDefinition, written_tables: Iterable[str], jodgig_db: JodgigDatabase, platform_db: PlatformDatabase
+) -> list[dg.AssetCheckEvaluation]:
+    """The sync's checks on the tables its run wrote, as events of that run."""
+    written = set(written_tables)
+    evaluations = []
+    for check in PLATFORM_CHECKS:
+        if sync.name in check.syncs and check.table in written:
+            result = check.evaluate(jodgig_db, platform_db)
+            evaluations.append(
+                dg.AssetCheckEvaluation(
+                    asset_key=check.asset_key, check_name=check.name, passed=result.passed,
+                    metadata=result.metadata, severity=result.severity,
+                )
+            )
+    return evaluations
+
+
+platform_checks = [_as_asset_check(check) for check in PLATFORM_CHECKS]
 
 platform_checks_job = dg.define_asset_job(
     "platform_checks_job",

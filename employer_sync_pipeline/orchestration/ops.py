@@ -21,7 +21,8 @@ from ..sync.run_steps import (
     start_incremental_run,
 )
 from ..sync.sync_definitions import SyncDefinition
-from .reporting import result_metadata, scope_counts_markdown, table_materializations
+from .checks import evaluate_after_sync
+from .reporting import outcome_tags, result_metadata, scope_counts_markdown, table_materializations, written_tables
 from .resources import MAX_RUNTIME_TAG, JodgigDatabase, PlatformDatabase, SyncRunLock
 from .sentry import SentryResource
 
@@ -145,17 +146,22 @@ def build_write_sync_log(sync: SyncDefinition) -> dg.OpDefinition:
         context: dg.OpExecutionContext,
         start: RunStart,
         results: list[BatchResult],
+        jodgig_db: JodgigDatabase,
         platform_db: PlatformDatabase,
         sync_lock: SyncRunLock,
     ) -> int:
-        """The run's one ``gig_sync_logs`` row: successful exactly when no record failed."""
+        """The run's one ``gig_sync_logs`` row (successful exactly when no record failed), its outcome
+        tags, the materializations of the tables it writes and the checks of those it changed."""
         sync_lock.verify()
         entry, log_id = record_sync_log(sync, platform_db.engine, start, results, context.run_id)
         total = entry.result
+        context.instance.add_run_tags(context.run_id, outcome_tags(total))
         duration = (entry.finished_at - entry.started_at).total_seconds()
         partition = context.partition_key if context.has_partition_key else None
-        for materialization in table_materializations(sync, total, duration, partition):
+        for materialization in table_materializations(sync, start.window.mode.value, total, duration, partition):
             context.log_event(materialization)
+        for evaluation in evaluate_after_sync(sync, written_tables(sync, total), jodgig_db, platform_db):
+            context.log_event(evaluation)
         context.log.info(
             f"sync log {log_id}: {total.selected} selected, {total.synced} synced, {total.deactivated} deactivated, "
             f"{total.skipped} skipped, {total.failed} failed"

@@ -1,12 +1,16 @@
 """Rendering sync counts as tables and Dagster metadata."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import dagster as dg
 import pandas as pd
 
 from ..sync.results import BatchResult
 from ..sync.sync_definitions import SyncDefinition
+
+#: Run tags with a sync run's outcome (SPEC §10).
+SUCCESS_TAG = "sync/is_successful"
+FAILED_RECORDS_TAG = "sync/records_failed"
 
 
 def scope_counts_table(scope_counts: Mapping[str, int], labels: Mapping[str, str]) -> pd.DataFrame:
@@ -30,34 +34,73 @@ def result_metadata(result: BatchResult) -> dict:
     metadata.update({f"rows/{key}": count for key, count in sorted(result.table_rows.items())})
     if result.failures:
         metadata["failed_user_ids"] = dg.MetadataValue.json([f.remote_gig_user_id for f in result.failures])
+        metadata["failed_records"] = failed_records_table([f.as_log_entry() for f in result.failures])
     return metadata
 
 
+def failed_records_table(fail_log: Sequence[Mapping]) -> dg.MetadataValue:
+    """The failed records as the UI shows a table: user id, error class, what to fix. No personal data."""
+    return dg.MetadataValue.table(
+        records=[
+            dg.TableRecord({"remote_gig_user_id": entry["remote_gig_user_id"], "error": entry["error"],
+                            "what_to_fix": entry["message"]})
+            for entry in fail_log
+        ],
+        schema=dg.TableSchema(
+            columns=[dg.TableColumn("remote_gig_user_id", "int"), dg.TableColumn("error", "string"),
+                     dg.TableColumn("what_to_fix", "string")]
+        ),
+    )
+
+
+def outcome_tags(result: BatchResult) -> dict[str, str]:
+    """The run tags that show a sync's outcome in the Runs list, where an operator can filter on them."""
+    return {SUCCESS_TAG: str(not result.failures).lower(), FAILED_RECORDS_TAG: str(result.failed)}
+
+
+def written_tables(sync: SyncDefinition, result: BatchResult) -> list[str]:
+    """The platform tables this run changed rows in; its sync log row always."""
+    changed = {key.split(".", 1)[0] for key, count in result.table_rows.items() if count}
+    return [table for table in sync.written_tables if table in changed or table == "gig_sync_logs"]
+
+
 def table_materializations(
-    sync: SyncDefinition, result: BatchResult, duration_seconds: float, partition: str | None
+    sync: SyncDefinition, mode: str, result: BatchResult, duration_seconds: float, partition: str | None
 ) -> list[dg.AssetMaterialization]:
-    """One materialization per platform table the sync writes, with numeric counts to plot."""
+    """One materialization per platform table the sync writes, with counts to plot.
+
+    Every number is labelled ``<sync>/<mode>/<count>``, so each sync and mode is its own series in
+    the asset's plots: an employer backfill never zigzags into the talent incremental line.
+    """
+    series = f"{sync.name}/{mode}"
     return [
         dg.AssetMaterialization(
             asset_key=["platform", table],
             partition=partition,
             metadata={
-                "rows_upserted": 1 if table == "gig_sync_logs" else result.table_rows[f"{table}.upserted"],
-                "rows_deactivated": result.table_rows[f"{table}.deactivated"],
-                **_other_row_counts(result, table),
-                "records_failed": result.failed,
-                "duration_seconds": dg.MetadataValue.float(duration_seconds),
+                "sync": sync.name,
+                "sync_mode": mode,
+                **{f"{series}/{key}": value for key, value in _table_counts(result, table).items()},
+                f"{series}/records_failed": result.failed,
+                f"{series}/duration_seconds": dg.MetadataValue.float(duration_seconds),
             },
         )
         for table in sync.written_tables
     ]
 
 
-def _other_row_counts(result: BatchResult, table: str) -> dict[str, int]:
-    """Deletes, inserts, promotions and demotions, where the table has them."""
+def _table_counts(result: BatchResult, table: str) -> dict[str, int]:
+    """Upserts and deactivations, plus deletes, inserts, promotions and demotions where the table has them."""
     prefix = f"{table}."
-    return {
-        f"rows_{key.removeprefix(prefix)}": count
-        for key, count in sorted(result.table_rows.items())
-        if key.startswith(prefix) and key.removeprefix(prefix) not in ("upserted", "deactivated")
+    counts = {
+        "rows_upserted": 1 if table == "gig_sync_logs" else result.table_rows[f"{prefix}upserted"],
+        "rows_deactivated": result.table_rows[f"{prefix}deactivated"],
     }
+    counts.update(
+        {
+            f"rows_{key.removeprefix(prefix)}": count
+            for key, count in sorted(result.table_rows.items())
+            if key.startswith(prefix) and key.removeprefix(prefix) not in ("upserted", "deactivated")
+        }
+    )
+    return counts

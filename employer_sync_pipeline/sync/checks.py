@@ -1,4 +1,8 @@
-"""Data checks of the platform against JodGig, as plain Python (the asset checks call these)."""
+"""Data checks of the platform against JodGig, as plain Python (the asset checks call these).
+
+Reconciliation is set-based: it names the JodGig users in scope who have no active identity, and
+the active identities whose user is no longer in scope, so one missing and one extra never cancel out.
+"""
 
 from dataclasses import dataclass
 
@@ -6,23 +10,30 @@ from sqlalchemy.engine import Engine
 
 from ..db import jodgig_queries as jq
 from ..db import platform_checks as pc
+from ..db.sync_log import WATERMARK_MODES, last_sync_log
 from ..domain.batching import batched
-from ..domain.scope import is_company_live
+from ..domain.scope import TALENT, is_company_live
+from ..domain.talent import classify_talent
 from .employer_facts import classify_employers, resolve_owners
 from .settings import SourceRules
 from .sync_log import DESTINATION_TABLE
 
 _CHUNK = 5000
+BACKFILL_MODES = ("backfill",)
 
 
 @dataclass(frozen=True)
 class Reconciliation:
-    in_scope_employers: int
-    active_employer_identities: int
+    """JodGig's users in scope against the platform's active identities of one kind."""
+
+    in_scope: int
+    active: int
+    missing: tuple[int, ...]
+    unexpected: tuple[int, ...]
 
     @property
     def matches(self) -> bool:
-        return self.in_scope_employers == self.active_employer_identities
+        return not self.missing and not self.unexpected
 
 
 @dataclass(frozen=True)
@@ -32,17 +43,34 @@ class OwnerMismatch:
     platform_owners: tuple[int, ...]
 
 
+def reconcile(in_scope: set[int], active: set[int]) -> Reconciliation:
+    return Reconciliation(
+        len(in_scope), len(active), tuple(sorted(in_scope - active)), tuple(sorted(active - in_scope))
+    )
+
+
 def reconcile_employers(source: Engine, platform: Engine, rules: SourceRules) -> Reconciliation:
-    """In-scope employers in JodGig against active employer identities in the platform."""
+    """In-scope employers (G and valid S) against active employer identities."""
     with source.connect() as conn:
-        in_scope = sum(
-            1
+        in_scope = {
+            user_id
             for chunk in batched(jq.all_employer_ids(conn), _CHUNK)
-            for scope_set in classify_employers(conn, chunk, rules.obsolete_company_ids).values()
+            for user_id, scope_set in classify_employers(conn, chunk, rules.obsolete_company_ids).items()
             if scope_set.in_scope
-        )
-    with platform.connect() as conn:
-        return Reconciliation(in_scope, pc.count_active_identities(conn, "employer"))
+        }
+    return reconcile(in_scope, _active(platform, "employer"))
+
+
+def reconcile_talents(source: Engine, platform: Engine) -> Reconciliation:
+    """In-scope talents (T) against active talent identities."""
+    with source.connect() as conn:
+        in_scope = {
+            user.id
+            for chunk in batched(jq.all_talent_ids(conn), _CHUNK)
+            for user in jq.load_scope_users(conn, chunk, (TALENT,))
+            if classify_talent(user).in_scope
+        }
+    return reconcile(in_scope, _active(platform, "talent"))
 
 
 def owner_mismatches(source: Engine, platform: Engine, rules: SourceRules) -> list[OwnerMismatch]:
@@ -63,7 +91,16 @@ def owner_mismatches(source: Engine, platform: Engine, rules: SourceRules) -> li
     return mismatches
 
 
-def last_sync_log(platform: Engine, origin_table: str) -> dict | None:
+def last_sync_logs(platform: Engine, origin_table: str) -> tuple[dict | None, dict | None]:
+    """The sync's latest watermark-moving row (incremental or full refresh), and its latest backfill row."""
     with platform.connect() as conn:
-        return pc.last_sync_log(conn, origin_table, DESTINATION_TABLE)
+        return (
+            last_sync_log(conn, origin_table, DESTINATION_TABLE, WATERMARK_MODES),
+            last_sync_log(conn, origin_table, DESTINATION_TABLE, BACKFILL_MODES),
+        )
+
+
+def _active(platform: Engine, kind: str) -> set[int]:
+    with platform.connect() as conn:
+        return pc.active_identity_user_ids(conn, kind)
 

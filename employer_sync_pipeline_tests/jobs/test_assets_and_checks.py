@@ -3,6 +3,7 @@
 import dagster as dg
 import sqlalchemy as sa
 
+from employer_sync_pipeline.db import jodgig_tables as t
 from employer_sync_pipeline.db import platform_tables as p
 from employer_sync_pipeline.definitions import defs
 from employer_sync_pipeline.orchestration.sentry import report_failed_runs_to_sentry
@@ -40,9 +41,27 @@ def test_every_sync_run_materializes_the_tables_it_writes(sync_env, jodgig):
     assert sorted(materialized) == sorted(PLATFORM_TABLES)
     partition, identities = materialized["identities_users"]
     assert partition is None
-    assert (identities["rows_upserted"], identities["rows_deactivated"], identities["records_failed"]) == (1, 0, 1)
-    assert identities["duration_seconds"] > 0
-    assert materialized["org_outlet_assignments"][1]["rows_inserted"] == 1
+    series = "employer/full_refresh"
+    assert (identities["sync"], identities["sync_mode"]) == ("employer", "full_refresh")
+    assert (identities[f"{series}/rows_upserted"], identities[f"{series}/rows_deactivated"],
+            identities[f"{series}/records_failed"]) == (1, 0, 1)
+    assert identities[f"{series}/duration_seconds"] > 0
+    assert materialized["org_outlet_assignments"][1][f"{series}/rows_inserted"] == 1
+
+
+def test_each_sync_and_mode_plots_as_its_own_series(sync_env, jodgig):
+    jodgig.user("HQ_MANAGER", jodgig.company())
+    jodgig.user("TALENT")
+    runs = [run_employer_sync(), run_employer_sync(),
+            defs.get_job_def("employer_backfill_job").execute_in_process(partition_key="2026-03-10"),
+            defs.get_job_def("talent_sync_job").execute_in_process()]
+    series = [
+        {key.rsplit("/", 1)[0] for key, value in metadata.items() if isinstance(value, (int, float)) and "/" in key}
+        for run in runs
+        for table, (_, metadata) in _materializations(run).items() if table == "identities_users"
+    ]
+    assert series == [{"employer/full_refresh"}, {"employer/incremental"}, {"employer/backfill"},
+                      {"talent/full_refresh"}]
 
 
 def test_backfill_materializations_carry_the_partition(sync_env, jodgig):
@@ -73,8 +92,11 @@ def test_checks_pass_after_a_clean_sync(sync_env, jodgig):
 
     assert {name: r.passed for name, r in results.items()} == {
         "employer_reconciliation": True, "one_resolved_owner_per_organisation": True,
-        "last_employer_sync_successful": True}
+        "last_employer_sync_successful": True, "talent_reconciliation": True,
+        "last_talent_sync_successful": False}
     assert results["employer_reconciliation"].metadata["in_scope_employers"].value == 3
+    assert results["last_talent_sync_successful"].metadata["reason"].value == (
+        "no incremental or full-refresh talent sync has run yet")
 
 
 def test_checks_catch_a_failed_record_and_a_wrong_owner(sync_env, jodgig, platform_db):
@@ -93,14 +115,99 @@ def test_checks_catch_a_failed_record_and_a_wrong_owner(sync_env, jodgig, platfo
     results = _check_results()
 
     reconciliation = results["employer_reconciliation"]
-    assert not reconciliation.passed and reconciliation.metadata["difference"].value == 1
+    assert not reconciliation.passed
+    assert reconciliation.metadata["in_scope_not_active_ids"].value == [failing]
+    assert reconciliation.metadata["active_not_in_scope"].value == 0
     owners = results["one_resolved_owner_per_organisation"]
     assert not owners.passed
+    assert owners.metadata["mismatched_company_ids"].value == [company]
     assert owners.metadata["examples"].value == [
         {"company_id": company, "resolved_owner": owner, "platform_owners": [admin]}]
     last = results["last_employer_sync_successful"]
     assert not last.passed and last.severity == dg.AssetCheckSeverity.WARN
     assert last.metadata["failed_user_ids"].value == [failing]
+    [record] = last.metadata["failed_records"].value.records
+    assert record.data["remote_gig_user_id"] == failing and record.data["error"] == "InvalidEmail"
+    assert "broken" not in str(last.metadata)
+
+
+def test_reconciliation_names_both_sides_so_a_missing_and_an_extra_do_not_cancel(sync_env, jodgig, platform_db):
+    company = jodgig.company()
+    kept = jodgig.user("HQ_MANAGER", company)
+    leaving = jodgig.user("HQ_MANAGER", company)
+    run_employer_sync()
+    newcomer = jodgig.user("HQ_MANAGER", company)
+    with jodgig.writer.begin() as conn:
+        conn.execute(sa.update(t.users).where(t.users.c.id == leaving).values(status=0))
+
+    reconciliation = _check_results()["employer_reconciliation"]
+
+    assert not reconciliation.passed
+    metadata = {key: value.value for key, value in reconciliation.metadata.items()}
+    assert (metadata["in_scope_employers"], metadata["active_employer_identities"]) == (2, 2)
+    assert metadata["in_scope_not_active_ids"] == [newcomer]
+    assert metadata["active_not_in_scope_ids"] == [leaving]
+    assert kept not in metadata["in_scope_not_active_ids"] + metadata["active_not_in_scope_ids"]
+
+
+def test_talent_reconciliation_is_set_based_too(sync_env, jodgig):
+    synced = jodgig.user("TALENT")
+    disabled = jodgig.user("TALENT", status=0)
+    assert defs.get_job_def("talent_sync_job").execute_in_process().success
+    late = jodgig.user("TALENT")
+
+    reconciliation = _check_results()["talent_reconciliation"]
+
+    assert not reconciliation.passed
+    assert reconciliation.metadata["in_scope_not_active_ids"].value == [late]
+    assert disabled not in reconciliation.metadata["active_not_in_scope_ids"].value
+    assert synced not in reconciliation.metadata["in_scope_not_active_ids"].value
+
+
+def test_a_sync_run_tags_its_outcome_and_evaluates_the_checks_of_the_tables_it_changed(sync_env, jodgig):
+    company = jodgig.company()
+    jodgig.user("HQ_MANAGER", company)
+    failing = jodgig.user("HQ_MANAGER", company, email="broken")
+    instance = dg.DagsterInstance.ephemeral()
+
+    failed = defs.get_job_def("employer_sync_job").execute_in_process(instance=instance)
+    tags = instance.get_run_by_id(failed.run_id).tags
+    assert (tags["sync/is_successful"], tags["sync/records_failed"]) == ("false", "1")
+    evaluations = {e.check_name: e for e in failed.get_asset_check_evaluations()}
+    assert {name: e.passed for name, e in evaluations.items()} == {
+        "employer_reconciliation": False, "one_resolved_owner_per_organisation": True,
+        "last_employer_sync_successful": False}
+    assert evaluations["employer_reconciliation"].asset_key == dg.AssetKey(["platform", "identities_users"])
+    assert evaluations["employer_reconciliation"].metadata["in_scope_not_active_ids"].value == [failing]
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        [dg.AssetCheckKey(dg.AssetKey(["platform", "identities_users"]), "employer_reconciliation")])
+    assert latest[dg.AssetCheckKey(dg.AssetKey(["platform", "identities_users"]), "employer_reconciliation")].run_id \
+        == failed.run_id
+
+    with jodgig.writer.begin() as conn:
+        conn.execute(sa.update(t.users).where(t.users.c.id == failing).values(
+            email="fixed@example.com", updated_at=jodgig.local_now()))
+    fixed = defs.get_job_def("employer_sync_job").execute_in_process(instance=instance)
+    tags = instance.get_run_by_id(fixed.run_id).tags
+    assert (tags["sync/is_successful"], tags["sync/records_failed"]) == ("true", "0")
+    assert all(e.passed for e in fixed.get_asset_check_evaluations())
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={"sync/is_successful": "false"}))
+    assert [run.run_id for run in runs] == [failed.run_id]
+
+    quiet = defs.get_job_def("employer_sync_job").execute_in_process(instance=instance)
+    assert {e.check_name for e in quiet.get_asset_check_evaluations()} == {"last_employer_sync_successful"}
+
+
+def test_a_clean_backfill_never_makes_a_failing_sync_look_healthy(sync_env, jodgig):
+    jodgig.user("HQ_MANAGER", jodgig.company(), email="broken")
+    run_employer_sync()
+    backfill = defs.get_job_def("employer_backfill_job").execute_in_process(partition_key="2026-03-10")
+    assert backfill.success
+
+    last = _check_results()["last_employer_sync_successful"]
+    assert not last.passed
+    assert last.metadata["sync_mode"].value == "full_refresh"
+    assert last.metadata["latest_backfill_successful"].value is True
 
 
 def test_run_failure_sensor_reports_to_sentry(monkeypatch):
