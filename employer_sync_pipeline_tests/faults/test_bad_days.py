@@ -271,7 +271,8 @@ def test_the_daemon_ends_a_run_past_its_max_runtime_and_the_queue_moves_on(
         ended_message = run_failure_message(stack, stuck)
     report({"max_runtime_s": MAX_RUNTIME, "stuck_run_ended_after_s": round(ended_after, 2)})
 
-    assert stuck_status == "FAILURE", stack.logs()
+    # FAILURE when the monitor marks it, CANCELED when the worker acknowledges the termination first.
+    assert stuck_status in ("FAILURE", "CANCELED"), stack.logs()
     assert f"maximum runtime of {MAX_RUNTIME} seconds" in ended_message
     assert ended_after < MAX_RUNTIME + 30, "includes the run worker's start-up and the monitor's poll"
     assert queued_status == "SUCCESS", stack.logs()
