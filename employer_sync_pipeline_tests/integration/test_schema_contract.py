@@ -1,5 +1,6 @@
 """The Core table definitions match the spec DDL column for column, on the real servers."""
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,8 @@ from employer_sync_pipeline.db import jodgig_tables, platform_tables
 
 from ..support.servers import ddl
 
-SHARED_SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec"
+PROJECT = Path(__file__).resolve().parents[2]
+SHARED_SPEC = PROJECT.parent / "shared" / "spec"
 
 
 def describe(column_type) -> str:
@@ -52,8 +54,25 @@ def test_platform_tables_match_the_ddl(platform_db):
     assert declared(platform_tables.metadata, platform_db.engine.dialect) == expected
 
 
-@pytest.mark.parametrize("name", ["jodgig_schema.sql", "platform_schema.sql"])
-def test_packaged_ddl_is_the_spec_ddl(name):
-    if not SHARED_SPEC.exists():
-        pytest.skip(f"no ../shared/spec beside the project at {SHARED_SPEC}")
-    assert ddl(name) == (SHARED_SPEC / name).read_text()
+#: The repository's copies of the spec (the shared spec wins where they differ) and their sources.
+SPEC_COPIES = {
+    "SPEC.md": PROJECT / "docs" / "SPEC.md",
+    "jodgig_schema.sql": PROJECT / "employer_sync_pipeline" / "sql" / "jodgig_schema.sql",
+    "platform_schema.sql": PROJECT / "employer_sync_pipeline" / "sql" / "platform_schema.sql",
+}
+
+
+def recorded_digests() -> dict[str, str]:
+    """``docs/spec.sha256``: the digests of the spec version the copies were taken from."""
+    lines = (PROJECT / "docs" / "spec.sha256").read_text().splitlines()
+    return {Path(path).name: digest for digest, path in (line.split(maxsplit=1) for line in lines)}
+
+
+@pytest.mark.parametrize("name", sorted(SPEC_COPIES))
+def test_the_repository_copy_of_the_spec_is_current(name):
+    """Against ``../shared/spec`` where it is beside the project (CI), else against the recorded digest."""
+    copy = SPEC_COPIES[name].read_bytes()
+    shared = SHARED_SPEC / name
+    if shared.exists():
+        assert copy == shared.read_bytes(), f"{SPEC_COPIES[name]} differs from {shared}: copy the shared one"
+    assert hashlib.sha256(copy).hexdigest() == recorded_digests()[name], "update docs/spec.sha256 with the copy"
