@@ -1,0 +1,45 @@
+"""A plan (dry run) writes through the same code as a run, inside one transaction that is rolled back.
+
+Every batch of a plan sees what the plan's earlier batches wrote, as a run's batches see what
+earlier batches committed, so a plan's counts are exactly what the run would do. Each
+``begin()`` of the sync code becomes a SAVEPOINT of that one transaction, so per-record
+isolation by bisection works as in a run.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Connection, Engine
+
+
+class RolledBackPlatform:
+    """Stands in for the platform ``Engine`` during a plan: one connection, one transaction, rolled back."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._conn = engine.connect()
+        self._transaction = self._conn.begin()
+
+    @property
+    def dialect(self):
+        return self._engine.dialect
+
+    @property
+    def url(self):
+        return self._engine.url
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        yield self._conn
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self._conn.begin_nested():
+            yield self._conn
+
+    def roll_back(self) -> None:
+        """End the plan: nothing it wrote remains."""
+        try:
+            self._transaction.rollback()
+        finally:
+            self._conn.close()
