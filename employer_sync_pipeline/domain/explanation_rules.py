@@ -29,7 +29,9 @@ from .talent import TalentSet
 EMPLOYER_RULES: Mapping[ScopeSet, str] = {
     ScopeSet.A: "1 A: users.is_deleted = 1",
     ScopeSet.S: "2 S: role SUPER_HQ_EXTERNAL, users.status = 1 and a pivot points at a live company",
-    ScopeSet.S_INVALID: "2 S_invalid: role SUPER_HQ_EXTERNAL, but users.status = 0 or no pivot points at a live company",
+    ScopeSet.S_INVALID: (
+        "2 S_invalid: role SUPER_HQ_EXTERNAL, but users.status = 0 or no pivot points at a live company"
+    ),
     ScopeSet.B: "3 B: company_id is NULL, or no companies row has that id",
     ScopeSet.C: "4 C: company_id is on the obsolete list",
     ScopeSet.D: "5 D: the company's deleted_at IS NOT NULL",
@@ -46,9 +48,10 @@ TALENT_RULES: Mapping[TalentSet, str] = {
 # What the next sync would count this user as, with the sync log's names.
 SYNCED, DEACTIVATED, SKIPPED, FAILED = "synced", "deactivated", "skipped", "failed"
 
+# What it would do to the identity row.
 INSERT, UPDATE, UNCHANGED, GUARDED = "insert", "update", "unchanged", "kept: the platform row is newer (guard)"
 DEACTIVATE, NO_CHANGE = "deactivate", "no change"
-_IDENTITY_COLUMNS = ("kind", "email", "first_name", "last_name", "phone_number", "remote_created_at", "remote_updated_at")
+_IDENTITY_COLUMNS = tuple(name for name in IdentityRow.__slots__ if name != "remote_gig_user_id")
 
 
 def user_facts(user: JodgigUser) -> UserFacts:
@@ -78,7 +81,9 @@ def _owner_detail(company: Company, resolution: OwnerResolution) -> str:
     if resolution.reason is OwnerReason.NO_CANDIDATE:
         return "no HQ_MANAGER of the company is in set G: the organisation has no owner"
     if resolution.reason is OwnerReason.OWNER_USER_ID:
-        return f"companies.owner_user_id {company.owner_user_id} is a candidate (an HQ_MANAGER of the company in set G)"
+        return (
+            f"companies.owner_user_id {company.owner_user_id} is a candidate (an HQ_MANAGER of the company in set G)"
+        )
     pointer = (
         "companies.owner_user_id is NULL"
         if company.owner_user_id is None

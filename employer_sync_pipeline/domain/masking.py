@@ -11,7 +11,7 @@ def mask_email(value: str | None) -> str | None:
     """``jane.doe@example.com`` → ``j***@e***.com``: first letters and the top-level domain only."""
     if value is None:
         return None
-    local, at, domain = value.rpartition("@")
+    local, at, domain = value.strip().rpartition("@")
     if not at:
         return mask_name(value)
     host, dot, tld = domain.rpartition(".")

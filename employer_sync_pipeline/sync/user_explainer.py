@@ -80,9 +80,9 @@ def _explain_loaded_employer(
     user, scope_set = facts.user, facts.scope_set(obsolete)
     try:
         plan = plan_employer(facts, batch.context.owners, obsolete, rules.timezone)
-        planned = _checked(platform, plan.identity, plan, plan.memberships, plan.outlet_ids)
+        planned = _checked(platform, plan, plan.memberships, plan.outlet_ids)
     except RecordError as error:
-        planned = _Planned(None, None, None, RecordErrorView(error.error, error.message))
+        planned = _failed(None, error.error, error.message)
     pivot_ids = jq.load_pivot_company_ids(conn, [user.id]).get(user.id, [])
     link_ids = jq.load_outlet_links(conn, [user.id]).get(user.id, [])
     companies = {c.id: c for f in batch.facts for c in f.related_companies()}
@@ -125,9 +125,9 @@ def explain_talent(
     talent_set = classify_talent(user)
     try:
         plan = plan_talent(user, rules.timezone)
-        planned = _checked(platform, plan.identity, plan, (), frozenset())
+        planned = _checked(platform, plan, (), frozenset())
     except RecordError as error:
-        planned = _Planned(None, None, None, RecordErrorView(error.error, error.message))
+        planned = _failed(None, error.error, error.message)
     explanation = _assemble(
         TALENT_KIND, user.id, state, planned, talent_set.value, rules_text.TALENT_RULES[talent_set],
         talent_set.in_scope, facts=rules_text.user_facts(user),
@@ -135,14 +135,19 @@ def explain_talent(
     return explanation if show_pii else explanation.masked()
 
 
-def _checked(platform: Engine, incoming: IdentityRow | None, plan, memberships, outlet_ids) -> _Planned:
+def _checked(platform: Engine, plan, memberships: Sequence[Membership], outlet_ids: frozenset[int]) -> _Planned:
     """The plan, unless the e-mail check the batch runs before writing would fail it."""
-    if incoming is not None:
+    if plan.identity is not None:
         with read_only_connection(platform) as conn:
             _, duplicates = reject_duplicate_emails(conn, [plan])
         if duplicates:
-            return _Planned(incoming, None, None, RecordErrorView(duplicates[0].error, duplicates[0].message))
-    return _Planned(incoming, memberships, outlet_ids, None)
+            return _failed(plan.identity, duplicates[0].error, duplicates[0].message)
+    return _Planned(plan.identity, memberships, outlet_ids, None)
+
+
+def _failed(incoming: IdentityRow | None, error: str, message: str) -> _Planned:
+    """A record the sync would fail: it writes nothing for it."""
+    return _Planned(incoming, None, None, RecordErrorView(error, message))
 
 
 def _platform_state(conn: Connection, user_id: int, origin_table: str) -> _PlatformState:
@@ -158,7 +163,7 @@ def _not_found(conn: Connection, user_id: int, kind: str, other_roles: Sequence[
     other = jq.load_users(conn, [user_id], other_roles)
     if other:
         flag = "--talent" if other[0].role == TALENT else "--employer"
-        return f"user {user_id} is a {other[0].role}, not a {kind}: explain it with {flag} {user_id}"
+        return f"user {user_id} is a {other[0].role}; explain it with {flag} {user_id}"
     return f"JodGig has no {kind} with id {user_id}"
 
 
