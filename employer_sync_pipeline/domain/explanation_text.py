@@ -18,11 +18,12 @@ def render_explanation(explanation: Explanation) -> str:
             lines += _company_lines(e)
     if e.owners:
         lines += ["", "Resolved owners"]
-        lines += [
-            f"  company {o.company_id}: {_user_or_none(o.owner_user_id)}, {o.detail}; "
-            f"candidates in seniority order: {_ids(o.candidate_ids)}"
-            for o in e.owners
-        ]
+        for o in e.owners:
+            lines += [
+                f"  company {o.company_id}: {_user_or_none(o.owner_user_id)} "
+                f"(candidates in seniority order: {_ids(o.candidate_ids)})",
+                f"    because {o.detail}",
+            ]
     lines += ["", "Memberships (JodGig company: role)", *_membership_lines(e.memberships)]
     if e.kind == "employer":
         lines += ["", "Outlet assignments (JodGig outlet ids)", *_assignment_lines(e.assignments)]
