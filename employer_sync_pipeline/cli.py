@@ -1,5 +1,6 @@
 """``employer-sync``: operator commands outside the Dagster UI."""
 
+import json
 import time
 
 import click
@@ -10,6 +11,8 @@ import sqlalchemy as sa
 from .db.platform_stats import platform_totals
 from .db.platform_tables import gig_sync_logs
 from .definitions import defs
+from .domain.explanation_text import render_explanation
+from .explain import explain_employer, explain_talent
 from .orchestration.reporting import scope_counts_table
 from .jit import sync_employer_now, sync_talent_now
 from .settings import Settings
@@ -94,3 +97,19 @@ def _print_failures(fail_log: list[dict]) -> None:
         click.echo(f"  user {entry['remote_gig_user_id']}: {entry['error']}: {entry['message']}")
     if len(fail_log) > _SHOWN_FAILURES:
         click.echo(f"  … and {len(fail_log) - _SHOWN_FAILURES} more in the sync log's fail_log")
+
+
+@main.command()
+@click.option("--employer", "employer_id", type=int, help="JodGig users.id of an employer to explain.")
+@click.option("--talent", "talent_id", type=int, help="JodGig users.id of a talent to explain.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
+@click.option("--show-pii", is_flag=True, help="Show e-mails, names and phones unmasked.")
+def explain(employer_id: int | None, talent_id: int | None, as_json: bool, show_pii: bool) -> None:
+    """Explain one user: facts, set and rule, owners, wanted and platform rows, guard, failures. Never writes."""
+    if (employer_id is None) == (talent_id is None):
+        raise click.UsageError("give exactly one of --employer ID or --talent ID")
+    if employer_id is not None:
+        explanation = explain_employer(employer_id, show_pii=show_pii)
+    else:
+        explanation = explain_talent(talent_id, show_pii=show_pii)
+    click.echo(json.dumps(explanation.as_json(), indent=2) if as_json else render_explanation(explanation))

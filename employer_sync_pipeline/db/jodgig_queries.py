@@ -200,6 +200,15 @@ def load_outlets_of_companies(conn: Connection, company_ids: Iterable[int]) -> l
     ]
 
 
+def load_outlets(conn: Connection, ids: Iterable[int]) -> dict[int, Outlet]:
+    """The outlets with these ids, of whatever company."""
+    return {
+        row.id: Outlet(*row)
+        for chunk in _chunks(ids)
+        for row in conn.execute(sa.select(*_OUTLET_COLUMNS).where(outlets.c.id.in_(chunk)))
+    }
+
+
 def load_hq_managers_of_companies(conn: Connection, company_ids: Iterable[int]) -> list[ScopeUser]:
     """Every ``HQ_MANAGER`` of the companies: the owner candidates before scoping."""
     return [

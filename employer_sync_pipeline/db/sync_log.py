@@ -5,8 +5,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 
+from ..domain.explanation import LoggedFailure
 from .platform_tables import gig_sync_logs
 
 WATERMARK_MODES = ("incremental", "full_refresh")
@@ -47,3 +49,27 @@ def last_sync_log(
     )
     row = conn.execute(query).mappings().first()
     return dict(row) if row is not None else None
+
+
+def failures_of_user(conn: Connection, origin_table: str, remote_user_id: int, limit: int) -> list[LoggedFailure]:
+    """The newest ``limit`` fail-log entries of this user in this sync's log, newest first."""
+    log = gig_sync_logs
+    query = (
+        sa.select(log.c.id, log.c.run_id, log.c.sync_mode, log.c.finished_at, log.c.fail_log)
+        .where(log.c.origin_table == origin_table, log.c.records_failed > 0)
+        .order_by(log.c.id.desc())
+    )
+    if conn.dialect.name == "postgresql":
+        this_user = [{"remote_gig_user_id": remote_user_id}]
+        query = query.where(sa.type_coerce(log.c.fail_log, JSONB).contains(this_user)).limit(limit)
+    # Elsewhere (the embedded SQLite default) the rows with failures are filtered here.
+    failures = []
+    for log_id, run_id, sync_mode, finished_at, fail_log in conn.execute(query):
+        failures.extend(
+            LoggedFailure(log_id, run_id, sync_mode, finished_at, entry["error"], entry["message"])
+            for entry in fail_log
+            if entry.get("remote_gig_user_id") == remote_user_id
+        )
+        if len(failures) >= limit:
+            break
+    return failures[:limit]

@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 from .mapping import is_timestamp
 from .records import Company, JodgigUser, Outlet, ScopeUser
@@ -19,26 +20,54 @@ class Membership:
     role: str
 
 
+class OwnerReason(str, Enum):
+    """Why a company has the owner it has (SPEC §3.3)."""
+
+    OWNER_USER_ID = "owner_user_id"
+    EARLIEST_HQ_MANAGER = "earliest_hq_manager"
+    NO_CANDIDATE = "no_candidate"
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerResolution:
+    """A company's resolved owner (None without candidates), the reason, and the candidates' ids."""
+
+    owner_user_id: int | None
+    reason: OwnerReason
+    candidate_ids: tuple[int, ...]
+
+
 def resolve_owner_per_company(
     company: Company, company_users: Iterable[JodgigUser | ScopeUser], obsolete_company_ids: frozenset[int]
 ) -> int | None:
-    """The company's owner among its ``HQ_MANAGER`` users in set G, or None.
+    """The company's owner among its ``HQ_MANAGER`` users in set G, or None."""
+    return resolve_owner_with_reason(company, company_users, obsolete_company_ids).owner_user_id
+
+
+def resolve_owner_with_reason(
+    company: Company, company_users: Iterable[JodgigUser | ScopeUser], obsolete_company_ids: frozenset[int]
+) -> OwnerResolution:
+    """The owner rule, with its reason: candidates are the company's ``HQ_MANAGER`` users in set G.
 
     ``companies.owner_user_id`` wins when it is a candidate; otherwise the
     earliest ``created_at``, ties to the lowest id.
     """
-    candidates = [
-        user
-        for user in company_users
-        if user.role == HQ_MANAGER
-        and user.company_id == company.id
-        and classify_employer(user, company, (), obsolete_company_ids) is ScopeSet.G
-    ]
+    candidates = sorted(
+        (
+            user
+            for user in company_users
+            if user.role == HQ_MANAGER
+            and user.company_id == company.id
+            and classify_employer(user, company, (), obsolete_company_ids) is ScopeSet.G
+        ),
+        key=_seniority,
+    )
+    candidate_ids = tuple(user.id for user in candidates)
     if not candidates:
-        return None
-    if any(user.id == company.owner_user_id for user in candidates):
-        return company.owner_user_id
-    return min(candidates, key=_seniority).id
+        return OwnerResolution(None, OwnerReason.NO_CANDIDATE, candidate_ids)
+    if company.owner_user_id in candidate_ids:
+        return OwnerResolution(company.owner_user_id, OwnerReason.OWNER_USER_ID, candidate_ids)
+    return OwnerResolution(candidates[0].id, OwnerReason.EARLIEST_HQ_MANAGER, candidate_ids)
 
 
 def _seniority(user: JodgigUser | ScopeUser) -> tuple[datetime, int]:
