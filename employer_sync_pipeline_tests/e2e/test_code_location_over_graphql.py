@@ -38,9 +38,10 @@ def test_sync_backfill_lineage_and_metadata_over_graphql(sync_env, jodgig, platf
     assert sorted(map(tuple, dependencies)) == [
         ("jodgig", "companies"), ("jodgig", "super_hq_external_companies"), ("jodgig", "users"),
         ("platform", "identities_users"), ("platform", "org_organisations")]
-    assert set(materialization["metadata"]) >= {"rows_upserted", "rows_deactivated", "records_failed",
-                                                "duration_seconds"}
-    assert materialization["metadata"]["records_failed"] == 0
+    series = "employer/full_refresh" if materialization["metadata"]["sync_mode"] == "full_refresh" else "employer/backfill"
+    assert set(materialization["metadata"]) >= {f"{series}/{count}" for count in (
+        "rows_upserted", "rows_deactivated", "records_failed", "duration_seconds")}
+    assert materialization["metadata"][f"{series}/records_failed"] == 0
     assert set(identities(platform_db.engine)) == {on_the_10th, on_the_11th}
     assert sorted(log["sync_mode"] for log in sync_logs(platform_db.engine)) == [
         "backfill", "backfill", "full_refresh"]
