@@ -77,7 +77,8 @@ def load_employer_batch(
         )
         for f in scope_facts
     )
-    managers = jq.load_hq_managers_of_companies(conn, live)
+    batch_users = [f.user for f in scope_facts]
+    managers = [*batch_users, *jq.load_hq_managers_of_companies(conn, live, {u.id for u in batch_users})]
     companies = company_facts(live, outlets.values(), managers, obsolete_company_ids, tuple(previous.values()))
     return EmployerBatchFacts(facts, companies)
 
