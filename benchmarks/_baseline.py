@@ -27,15 +27,14 @@ from employer_sync_pipeline.db import jodgig_queries as jq
 from employer_sync_pipeline.db import platform_writes as pw
 from employer_sync_pipeline.db.platform_tables import org_outlet_assignments
 from employer_sync_pipeline.db.upsert import dialect_insert
+from employer_sync_pipeline.domain.company_plan import CompanyFacts
 from employer_sync_pipeline.domain.employer_plan import EmployerPlan, plan_employer
 from employer_sync_pipeline.domain.errors import RecordError
 from employer_sync_pipeline.domain.organisation import OWNER
 from employer_sync_pipeline.domain.records import Outlet
-from employer_sync_pipeline.domain.scope import is_company_live
 from employer_sync_pipeline.settings import Settings
 from employer_sync_pipeline.sync.databases import jodgig_engine_and_rules, platform_engine
 from employer_sync_pipeline.sync.employer_facts import load_employer_batch
-from employer_sync_pipeline.sync.employer_writes import CompanyContext
 from employer_sync_pipeline.sync.settings import SourceRules
 
 
@@ -44,21 +43,21 @@ def sync_employer(source: Connection, platform: Connection, user_id: int, rules:
     batch = load_employer_batch(source, [user_id], rules.obsolete_company_ids)
     try:
         plans = [
-            plan_employer(facts, batch.context.owners, rules.obsolete_company_ids, rules.timezone)
+            plan_employer(facts, facts.scope_set(rules.obsolete_company_ids), batch.companies, rules.timezone)
             for facts in batch.facts
         ]
         with platform.begin():
             for plan in plans:
-                write_plan(platform, plan, batch.context)
+                write_plan(platform, plan, batch.companies)
     except (RecordError, sa.exc.IntegrityError):
         return False
     return True
 
 
-def write_plan(conn: Connection, plan: EmployerPlan, context: CompanyContext) -> None:
+def write_plan(conn: Connection, plan: EmployerPlan, facts: CompanyFacts) -> None:
     """Write one employer's plan row by row."""
     for company in plan.related_companies:
-        if not is_company_live(company, context.obsolete_company_ids):
+        if company.id not in facts.live_ids:
             pw.deactivate_organisations(conn, [company.id])
     if plan.identity is None:
         _retire(conn, plan.user_id)
@@ -68,7 +67,7 @@ def write_plan(conn: Connection, plan: EmployerPlan, context: CompanyContext) ->
     kept = set()
     for membership in plan.memberships:
         org_id = _only_id(pw.upsert_organisations(conn, [companies[membership.company_id]]))
-        outlet_ids = _write_outlets(conn, org_id, context.outlets_by_company.get(membership.company_id, ()))
+        outlet_ids = _write_outlets(conn, org_id, facts.outlets_by_company.get(membership.company_id, ()))
         membership_id = _write_membership(conn, org_id, identity_id, membership.role)
         _write_assignments(conn, membership_id, [outlet_ids[o] for o in plan.outlet_ids if o in outlet_ids])
         kept.add(membership_id)

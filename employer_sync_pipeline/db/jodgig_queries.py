@@ -1,6 +1,6 @@
 """Read-only queries against JodGig. Times in and out are JodGig local (naive)."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from ..domain.batching import batched
 from ..domain.records import Company, JodgigUser, Outlet, ScopeUser
 from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER, TALENT, canonical_role
+from .jodgig_reads import use_cheap_datetimes
 from .jodgig_tables import companies, outlet_user, outlets, super_hq_external_companies, users
 
 _IN_LIST_CHUNK = 5000
@@ -147,7 +148,7 @@ def load_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> li
     return [
         _user(JodgigUser, row)
         for chunk in _chunks(ids)
-        for row in conn.execute(sa.select(*_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles)))
+        for row in _rows(conn, sa.select(*_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles)))
     ]
 
 
@@ -157,9 +158,7 @@ def load_scope_users(conn: Connection, ids: Iterable[int], roles: Iterable[str])
     return [
         _user(ScopeUser, row)
         for chunk in _chunks(ids)
-        for row in conn.execute(
-            sa.select(*_SCOPE_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles))
-        )
+        for row in _rows(conn, sa.select(*_SCOPE_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles)))
     ]
 
 
@@ -167,7 +166,7 @@ def load_companies(conn: Connection, ids: Iterable[int]) -> dict[int, Company]:
     return {
         row.id: Company(*row)
         for chunk in _chunks(ids)
-        for row in conn.execute(sa.select(*_COMPANY_COLUMNS).where(companies.c.id.in_(chunk)))
+        for row in _rows(conn, sa.select(*_COMPANY_COLUMNS).where(companies.c.id.in_(chunk)))
     }
 
 
@@ -196,7 +195,7 @@ def load_outlets_of_companies(conn: Connection, company_ids: Iterable[int]) -> l
     return [
         Outlet(*row)
         for chunk in _chunks(company_ids)
-        for row in conn.execute(sa.select(*_OUTLET_COLUMNS).where(outlets.c.company_id.in_(chunk)))
+        for row in _rows(conn, sa.select(*_OUTLET_COLUMNS).where(outlets.c.company_id.in_(chunk)))
     ]
 
 
@@ -209,13 +208,21 @@ def load_outlets(conn: Connection, ids: Iterable[int]) -> dict[int, Outlet]:
     }
 
 
-def load_hq_managers_of_companies(conn: Connection, company_ids: Iterable[int]) -> list[ScopeUser]:
-    """Every ``HQ_MANAGER`` of the companies: the owner candidates before scoping."""
+def load_hq_managers_of_companies(
+    conn: Connection, company_ids: Iterable[int], except_user_ids: Collection[int] = ()
+) -> list[ScopeUser]:
+    """Every ``HQ_MANAGER`` of the companies but ``except_user_ids``: owner candidates before scoping.
+
+    A batch passes its own users, whom it has read already: most of a company's managers are
+    in the same batch, because batches are ordered by company.
+    """
+    others = users.c.id.not_in(sorted(except_user_ids)) if except_user_ids else sa.true()
     return [
         _user(ScopeUser, row)
         for chunk in _chunks(company_ids)
-        for row in conn.execute(
-            sa.select(*_SCOPE_USER_COLUMNS).where(users.c.company_id.in_(chunk), users.c.role == HQ_MANAGER)
+        for row in _rows(
+            conn,
+            sa.select(*_SCOPE_USER_COLUMNS).where(users.c.company_id.in_(chunk), users.c.role == HQ_MANAGER, others),
         )
     ]
 
@@ -240,6 +247,10 @@ def employer_logins_since(
         )
     query = query.order_by(users.c.last_login_at, users.c.id).limit(limit)
     return [tuple(row) for row in conn.execute(query)]
+
+
+def _rows(conn: Connection, query: sa.Select) -> sa.CursorResult:
+    return use_cheap_datetimes(conn).execute(query)
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[tuple[int, ...]]:

@@ -1,8 +1,8 @@
 """What one employer should become in the platform, from its JodGig facts."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .company_plan import CompanyFacts
 from .mapping import IdentityRow, map_identity
 from .organisation import Membership, live_companies_of, plan_memberships, plan_outlet_assignments
 from .records import Company, JodgigUser, Outlet, ScopeUser
@@ -43,19 +43,22 @@ class EmployerPlan:
 
 def plan_employer(
     facts: EmployerFacts,
-    owners: Mapping[int, int | None],
-    obsolete_company_ids: frozenset[int],
+    scope_set: ScopeSet,
+    companies: CompanyFacts,
     tz: TimezoneService,
 ) -> EmployerPlan:
-    """Classify, map and plan one employer; raises a RecordError if it cannot be synced."""
-    scope_set = facts.scope_set(obsolete_company_ids)
+    """Map and plan one employer of ``scope_set``; raises a RecordError if it cannot be synced.
+
+    ``scope_set`` is the employer's set as the batch classified it (once per run);
+    ``companies`` carries the batch's liveness and owner decisions.
+    """
     identity = map_identity(facts.user, EMPLOYER, tz) if scope_set.in_scope else None
-    live = live_companies_of(facts.user, scope_set, facts.company, facts.pivot_companies, obsolete_company_ids)
+    live = live_companies_of(scope_set, facts.company, facts.pivot_companies, companies.live_ids)
     return EmployerPlan(
         user_id=facts.user.id,
         scope_set=scope_set,
         identity=identity,
-        memberships=plan_memberships(facts.user, scope_set, live, owners),
+        memberships=plan_memberships(facts.user, scope_set, live, companies.owners),
         outlet_ids=plan_outlet_assignments(facts.user, scope_set, facts.linked_outlets),
         related_companies=facts.related_companies(),
     )

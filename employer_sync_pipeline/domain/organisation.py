@@ -1,13 +1,13 @@
 """Owners, memberships and outlet assignments of an employer (SPEC §3.2–3.4)."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
 from .mapping import is_timestamp
 from .records import Company, JodgigUser, Outlet, ScopeUser
-from .scope import HQ_MANAGER, OUTLET_MANAGER, SUPER_HQ_EXTERNAL, ScopeSet, classify_employer, is_company_live
+from .scope import HQ_MANAGER, OUTLET_MANAGER, SUPER_HQ_EXTERNAL, ScopeSet, classify_employer
 
 OWNER = "owner"
 ADMIN = "admin"
@@ -111,15 +111,14 @@ def plan_outlet_assignments(
 
 
 def live_companies_of(
-    user: JodgigUser,
     scope_set: ScopeSet,
     company: Company | None,
     pivot_companies: Iterable[Company | None],
-    obsolete_company_ids: frozenset[int],
+    live_company_ids: Collection[int],
 ) -> tuple[Company, ...]:
-    """The organisations an in-scope employer belongs to."""
+    """The organisations an in-scope employer belongs to; ``live_company_ids`` as the batch decided."""
     if scope_set is ScopeSet.G and company is not None:
         return (company,)
     if scope_set is ScopeSet.S:
-        return tuple(c for c in pivot_companies if is_company_live(c, obsolete_company_ids))
+        return tuple(c for c in pivot_companies if c is not None and c.id in live_company_ids)
     return ()

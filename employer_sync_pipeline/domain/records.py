@@ -20,7 +20,6 @@ class JodgigUser:
     is_deleted: int
     created_at: datetime
     updated_at: datetime | None
-    last_login_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

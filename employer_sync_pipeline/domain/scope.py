@@ -43,6 +43,11 @@ class ScopeSet(str, Enum):
         """The partition letter: both valid and invalid super-HQ users are in S."""
         return "S" if self is ScopeSet.S_INVALID else self.value
 
+    @property
+    def counted_in(self) -> tuple[str, ...]:
+        """The ``scope_counts`` keys this employer counts in: ``S_invalid`` in S and on its own."""
+        return ("S", "S_invalid") if self is ScopeSet.S_INVALID else (self.value,)
+
 
 def is_company_live(company: Company | None, obsolete_company_ids: frozenset[int]) -> bool:
     return (
@@ -91,7 +96,6 @@ def count_scope_sets(sets: Iterable[ScopeSet]) -> dict[str, int]:
     """Set letter → employers, with ``S_invalid`` counted inside S and on its own."""
     counts = empty_scope_counts()
     for scope_set in sets:
-        counts[scope_set.letter] += 1
-        if scope_set is ScopeSet.S_INVALID:
-            counts["S_invalid"] += 1
+        for key in scope_set.counted_in:
+            counts[key] += 1
     return counts

@@ -19,6 +19,11 @@ class TalentSet(str, Enum):
     def in_scope(self) -> bool:
         return self is TalentSet.ACTIVE
 
+    @property
+    def counted_in(self) -> tuple[str, ...]:
+        """The ``scope_counts`` keys this talent counts in."""
+        return (self.value,)
+
 
 def classify_talent(user: JodgigUser) -> TalentSet:
     if user.is_deleted == 1:
@@ -41,8 +46,7 @@ class TalentPlan:
     identity: IdentityRow | None
 
 
-def plan_talent(user: JodgigUser, tz: TimezoneService) -> TalentPlan:
-    """Classify and map one talent; raises a RecordError if it cannot be synced."""
-    scope_set = classify_talent(user)
+def plan_talent(user: JodgigUser, scope_set: TalentSet, tz: TimezoneService) -> TalentPlan:
+    """Map one talent of ``scope_set`` (as classified once); raises a RecordError if it cannot be synced."""
     identity = map_identity(user, TALENT_KIND, tz) if scope_set.in_scope else None
     return TalentPlan(user.id, scope_set, identity)

@@ -5,24 +5,26 @@ write a set of plans; everything else is shared.
 """
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
+from ..db.platform_writes import find_identity_ids
 from ..domain.batching import batched
 from ..domain.errors import RecordError
 from .identity import reject_duplicate_emails
 from .isolation import write_with_isolation
 from .reporting import FailureReporter
-from .results import BatchResult, RecordFailure, Written
+from .results import DEACTIVATED, FAILED, SKIPPED, SYNCED, BatchResult, RecordFailure, RecordOutcome, Written
 
 logger = logging.getLogger(__name__)
 
 Facts = TypeVar("Facts")
 Plan = TypeVar("Plan")
 Loaded = TypeVar("Loaded")
+ScopeSet = TypeVar("ScopeSet")
 
 #: Users written per transaction; a step's batch is processed in chunks of this size.
 WRITE_CHUNK = 1000
@@ -51,15 +53,18 @@ def pipelined(
 
 def process_batch(
     platform: Engine,
-    selected: int,
+    user_ids: Sequence[int],
     records: Sequence[Facts],
     user_id_of: Callable[[Facts], int],
-    plan: Callable[[Facts], Plan],
+    classify: Callable[[Facts], ScopeSet],
+    plan: Callable[[Facts, ScopeSet], Plan],
     write: Callable[[Connection, Sequence[Plan]], Written],
     reporter: FailureReporter,
+    scope_keys: tuple[str, ...] = (),
 ) -> BatchResult:
-    """Plan, write and count one batch; a bad record fails alone and is reported."""
-    plans, failures = plan_records(records, user_id_of, plan)
+    """Classify each record once, plan, write and record its outcome; a bad record fails alone."""
+    sets = {user_id_of(record): classify(record) for record in records}
+    plans, failures = plan_records(records, user_id_of, lambda record: plan(record, sets[user_id_of(record)]))
     with platform.connect() as conn:
         plans, duplicates = reject_duplicate_emails(conn, plans)
     failures += duplicates
@@ -67,7 +72,7 @@ def process_batch(
     failures += write_failures
     for failure in failures:
         reporter.report_record_failure(failure)
-    return summarise(selected, plans, written, failures)
+    return outcomes(platform, user_ids, sets, plans, written, failures, scope_keys)
 
 
 def plan_records(
@@ -92,16 +97,35 @@ def plan_records(
     return plans, failures
 
 
-def summarise(selected: int, plans: Sequence, written: Sequence[Written], failures: list[RecordFailure]) -> BatchResult:
-    failed_ids = {failure.remote_gig_user_id for failure in failures}
+def outcomes(
+    platform: Engine,
+    user_ids: Sequence[int],
+    sets: Mapping[int, ScopeSet],
+    plans: Sequence,
+    written: Sequence[Written],
+    failures: Sequence[RecordFailure],
+    scope_keys: tuple[str, ...] = (),
+) -> BatchResult:
+    """One outcome per selected id, in selection order, and the rows written."""
+    failed = {failure.remote_gig_user_id: failure for failure in failures}
+    in_scope = {plan.user_id for plan in plans if plan.identity is not None}
     deactivated = set().union(*(w.deactivated_user_ids for w in written))
-    result = BatchResult(
-        selected=selected,
-        synced=sum(1 for plan in plans if plan.identity is not None and plan.user_id not in failed_ids),
-        deactivated=len(deactivated),
-        failures=failures,
-    )
-    result.skipped = result.selected - result.synced - result.deactivated - result.failed
+    identity_ids = {uid: iid for w in written for uid, iid in w.identity_ids.items()}
+    if failed:
+        # A failed record wrote nothing: its identity, if any, is the one it had before.
+        with platform.connect() as conn:
+            identity_ids.update(find_identity_ids(conn, list(failed)))
+    result = BatchResult(scope_keys=scope_keys)
+    for user_id in user_ids:
+        if user_id in failed:
+            outcome = FAILED
+        elif user_id in in_scope:
+            outcome = SYNCED
+        else:
+            outcome = DEACTIVATED if user_id in deactivated else SKIPPED
+        result.records.append(
+            RecordOutcome(user_id, sets.get(user_id), outcome, identity_ids.get(user_id), failed.get(user_id))
+        )
     for w in written:
         result.table_rows.update(w.table_rows)
     return result

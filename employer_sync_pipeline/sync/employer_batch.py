@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 
 from ..db.platform_writes import membership_company_ids
 from ..domain.employer_plan import plan_employer
-from ..domain.scope import count_scope_sets
+from ..domain.scope import empty_scope_counts
 from .batch import pipelined, process_batch
 from .employer_facts import EmployerBatchFacts, load_employer_batch
 from .employer_writes import write_employer_plans
@@ -35,16 +35,14 @@ def _load(source: Engine, platform: Engine, rules: SourceRules, user_ids: Sequen
 def _sync_loaded(
     platform: Engine, rules: SourceRules, reporter: FailureReporter, user_ids: Sequence[int], batch: EmployerBatchFacts
 ) -> BatchResult:
-    result = process_batch(
+    return process_batch(
         platform,
-        len(user_ids),
+        user_ids,
         batch.facts,
         user_id_of=lambda facts: facts.user.id,
-        plan=partial(
-            plan_employer, owners=batch.context.owners, obsolete_company_ids=rules.obsolete_company_ids, tz=rules.timezone
-        ),
-        write=partial(write_employer_plans, context=batch.context),
+        classify=lambda facts: facts.scope_set(rules.obsolete_company_ids),
+        plan=partial(plan_employer, companies=batch.companies, tz=rules.timezone),
+        write=partial(write_employer_plans, companies=batch.companies),
         reporter=reporter,
+        scope_keys=tuple(empty_scope_counts()),
     )
-    result.scope_counts = count_scope_sets(f.scope_set(rules.obsolete_company_ids) for f in batch.facts)
-    return result

@@ -6,16 +6,15 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection
 
 from ..db import jodgig_queries as jq
+from ..domain.company_plan import CompanyFacts, company_facts, live_company_ids
 from ..domain.employer_plan import EmployerFacts
-from ..domain.organisation import resolve_owner_per_company
-from ..domain.scope import EMPLOYER_ROLES, ScopeSet, is_company_live
-from .employer_writes import CompanyContext
+from ..domain.scope import EMPLOYER_ROLES, ScopeSet
 
 
 @dataclass(frozen=True)
 class EmployerBatchFacts:
     facts: tuple[EmployerFacts, ...]
-    context: CompanyContext
+    companies: CompanyFacts
 
 
 def load_employer_scope_facts(conn: Connection, user_ids: Iterable[int]) -> list[EmployerFacts]:
@@ -53,7 +52,7 @@ def load_employer_batch(
     obsolete_company_ids: frozenset[int],
     previous_company_ids: Iterable[int] = (),
 ) -> EmployerBatchFacts:
-    """Facts of each employer, plus the outlets and owners of every live company they touch.
+    """Facts of each employer, plus the liveness, outlets and owners of every company they touch.
 
     ``previous_company_ids`` are the companies where the platform still has their memberships:
     an owner who moved away leaves such a company, and its owner must be resolved again too.
@@ -63,11 +62,10 @@ def load_employer_batch(
     links = jq.load_outlet_links(conn, [f.user.id for f in scope_facts])
     current = {c.id: c for f in scope_facts for c in f.related_companies()}
     previous = jq.load_companies(conn, set(previous_company_ids) - current.keys())
-    live = {cid: c for cid, c in {**current, **previous}.items() if is_company_live(c, obsolete_company_ids)}
+    touched = {**current, **previous}
+    live_ids = live_company_ids(touched.values(), obsolete_company_ids)
+    live = {cid: touched[cid] for cid in sorted(live_ids)}
     outlets = {outlet.id: outlet for outlet in jq.load_outlets_of_companies(conn, live)}
-    outlets_by_company: dict[int, list] = {}
-    for outlet in outlets.values():
-        outlets_by_company.setdefault(outlet.company_id, []).append(outlet)
     # Only outlets of live touched companies are loaded: a link to any other outlet can never
     # become an assignment, because assignments need a live outlet of the employer's own company.
     facts = tuple(
@@ -79,17 +77,13 @@ def load_employer_batch(
         )
         for f in scope_facts
     )
-    owners = resolve_owners(conn, live, obsolete_company_ids)
-    context = CompanyContext(outlets_by_company, owners, obsolete_company_ids, tuple(previous.values()))
-    return EmployerBatchFacts(facts, context)
+    batch_users = [f.user for f in scope_facts]
+    managers = [*batch_users, *jq.load_hq_managers_of_companies(conn, live, {u.id for u in batch_users})]
+    companies = company_facts(live, outlets.values(), managers, obsolete_company_ids, tuple(previous.values()))
+    return EmployerBatchFacts(facts, companies)
 
 
 def resolve_owners(conn: Connection, live: dict, obsolete_company_ids: frozenset[int]) -> dict[int, int | None]:
     """Company id → resolved owner, for these live companies, over all their candidates in JodGig."""
-    managers_by_company: dict[int, list] = {}
-    for manager in jq.load_hq_managers_of_companies(conn, live):
-        managers_by_company.setdefault(manager.company_id, []).append(manager)
-    return {
-        cid: resolve_owner_per_company(company, managers_by_company.get(cid, ()), obsolete_company_ids)
-        for cid, company in live.items()
-    }
+    managers = jq.load_hq_managers_of_companies(conn, live)
+    return dict(company_facts(live, (), managers, obsolete_company_ids).owners)

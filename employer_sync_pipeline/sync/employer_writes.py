@@ -1,71 +1,51 @@
-"""Writing a set of employer plans into the platform, set-based, in the caller's transaction."""
+"""Applying a set of employer plans to the platform, set-based, in the caller's transaction.
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+Every decision is taken in ``domain/``: the employer plans and their :class:`CompanyPlan`.
+"""
+
+from collections.abc import Sequence
 
 from sqlalchemy.engine import Connection
 
 from ..db import platform_writes as pw
+from ..domain.company_plan import CompanyFacts, CompanyPlan, plan_companies
 from ..domain.employer_plan import EmployerPlan
-from ..domain.records import Company, Outlet
-from ..domain.scope import is_company_live
 from .identity import write_identities
 from .results import Written
 
 
-@dataclass(frozen=True)
-class CompanyContext:
-    """Company-level JodGig facts a batch's plans share."""
-
-    outlets_by_company: Mapping[int, Sequence[Outlet]]
-    owners: Mapping[int, int | None]
-    obsolete_company_ids: frozenset[int]
-    previous_companies: tuple[Company, ...] = ()
-
-
-def write_employer_plans(conn: Connection, plans: Sequence[EmployerPlan], context: CompanyContext) -> Written:
-    """Apply ``plans`` with a constant number of statements, whatever their count."""
+def write_employer_plans(conn: Connection, plans: Sequence[EmployerPlan], companies: CompanyFacts) -> Written:
+    """Apply ``plans`` and their company plan with a constant number of statements, whatever their count."""
     written = Written()
+    company_plan = plan_companies(plans, companies)
     in_scope = [plan for plan in plans if plan.identity is not None]
-    companies = {c.id: c for c in context.previous_companies}
-    companies.update({c.id: c for plan in plans for c in plan.related_companies})
-    live_ids = {cid for cid, c in companies.items() if is_company_live(c, context.obsolete_company_ids)}
-    member_ids = {m.company_id for plan in in_scope for m in plan.memberships}
-
-    org_ids = _write_organisations(conn, companies, live_ids, member_ids, written)
-    outlet_ids = _write_outlets(conn, member_ids, org_ids, context, written)
+    org_ids = _write_organisations(conn, company_plan, written)
+    outlet_ids = _write_outlets(conn, company_plan, org_ids, written)
     identity_ids = write_identities(conn, plans, written)
-    owners = _owner_identities(conn, live_ids, org_ids, context)
+    owners = _owner_identities(conn, company_plan, org_ids)
     membership_ids = _write_memberships(conn, in_scope, org_ids, identity_ids, owners, written)
     _write_assignments(conn, in_scope, org_ids, identity_ids, membership_ids, outlet_ids, written)
     return written
 
 
-def _write_organisations(conn, companies: Mapping[int, Company], live_ids, member_ids, written) -> dict[int, int]:
-    org_ids, written.table_rows["org_organisations.upserted"] = pw.upsert_organisations(
-        conn, [companies[cid] for cid in sorted(member_ids)]
-    )
+def _write_organisations(conn, plan: CompanyPlan, written) -> dict[int, int]:
+    org_ids, written.table_rows["org_organisations.upserted"] = pw.upsert_organisations(conn, plan.organisations)
     written.table_rows["org_organisations.deactivated"] = pw.deactivate_organisations(
-        conn, companies.keys() - live_ids
+        conn, plan.deactivated_company_ids
     )
-    org_ids.update(pw.find_organisation_ids(conn, live_ids - member_ids))
+    org_ids.update(pw.find_organisation_ids(conn, plan.owners.keys() - plan.member_company_ids))
     return org_ids
 
 
-def _write_outlets(conn, member_ids, org_ids, context: CompanyContext, written) -> dict[int, int]:
-    outlets = [o for cid in sorted(member_ids) for o in context.outlets_by_company.get(cid, ())]
-    outlet_ids, written.table_rows["org_outlets.upserted"] = pw.upsert_outlets(
-        conn, [o for o in outlets if o.is_live], org_ids
-    )
-    written.table_rows["org_outlets.deactivated"] = pw.deactivate_outlets(
-        conn, [o.id for o in outlets if not o.is_live]
-    )
+def _write_outlets(conn, plan: CompanyPlan, org_ids, written) -> dict[int, int]:
+    outlet_ids, written.table_rows["org_outlets.upserted"] = pw.upsert_outlets(conn, plan.live_outlets, org_ids)
+    written.table_rows["org_outlets.deactivated"] = pw.deactivate_outlets(conn, plan.deactivated_outlet_ids)
     return outlet_ids
 
 
-def _owner_identities(conn, live_ids, org_ids, context: CompanyContext) -> dict[int, int | None]:
+def _owner_identities(conn, plan: CompanyPlan, org_ids) -> dict[int, int | None]:
     """Organisation id → its resolved owner's identity id (None: no synced owner)."""
-    owner_user_ids = {cid: context.owners.get(cid) for cid in live_ids if cid in org_ids}
+    owner_user_ids = {cid: uid for cid, uid in plan.owners.items() if cid in org_ids}
     identities = pw.find_identity_ids(conn, {uid for uid in owner_user_ids.values() if uid is not None})
     return {org_ids[cid]: identities.get(uid) for cid, uid in owner_user_ids.items()}
 

@@ -46,7 +46,8 @@ def write_identities(conn: Connection, plans: Sequence[IdentityPlan], written: W
     upserted, written.table_rows["identities_users.upserted"] = pw.upsert_identities(
         conn, [plan.identity for plan in plans if plan.identity is not None]
     )
-    return {**upserted, **leaving}
+    written.identity_ids = {**upserted, **leaving}
+    return written.identity_ids
 
 
 def reject_duplicate_emails(conn: Connection, plans: Sequence[Plan]) -> tuple[list[Plan], list[RecordFailure]]:

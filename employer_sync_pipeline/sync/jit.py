@@ -4,18 +4,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from ..db.platform_writes import find_identity_ids
 from ..db.timeouts import DatabaseTimeout
 from .reporting import FailureReporter
-from .results import BatchResult
+from .results import DEACTIVATED, FAILED, SKIPPED, SYNCED
 from .settings import SourceRules
 from .sync_definitions import SyncDefinition
 
-SYNCED = "synced"
-DEACTIVATED = "deactivated"
-SKIPPED = "skipped"
-FAILED = "failed"
 TIMED_OUT = "timed_out"
+
+__all__ = ["DEACTIVATED", "FAILED", "SKIPPED", "SYNCED", "TIMED_OUT", "JitResult", "sync_user_now"]
 
 
 @dataclass(frozen=True)
@@ -44,31 +41,19 @@ def sync_user_now(
     so a login never waits longer than the limits.
     """
     try:
-        result = sync.sync_batch(source, platform, [remote_gig_user_id], rules, reporter)
+        [record] = sync.sync_batch(source, platform, [remote_gig_user_id], rules, reporter).records
     except DatabaseTimeout as error:
         return JitResult(remote_gig_user_id, TIMED_OUT, None, None, type(error).__name__, str(error))
-    scope_set = _only_set(result)
-    if scope_set is None:
+    if record.scope_set is None:
         return JitResult(
             remote_gig_user_id, SKIPPED, None, None, message=f"JodGig has no {sync.name} with id {remote_gig_user_id}"
         )
-    with platform.connect() as conn:
-        identity_id = find_identity_ids(conn, [remote_gig_user_id]).get(remote_gig_user_id)
-    if result.failures:
-        failure = result.failures[0]
-        return JitResult(remote_gig_user_id, FAILED, scope_set, identity_id, failure.error, failure.message)
-    return JitResult(remote_gig_user_id, _outcome(result), scope_set, identity_id)
-
-
-def _outcome(result: BatchResult) -> str:
-    if result.synced:
-        return SYNCED
-    return DEACTIVATED if result.deactivated else SKIPPED
-
-
-def _only_set(result: BatchResult) -> str | None:
-    """The one user's set; ``S_invalid`` is more telling than the S it is counted in too."""
-    present = {key for key, count in result.scope_counts.items() if count}
-    if "S_invalid" in present:
-        return "S_invalid"
-    return next(iter(present), None)
+    failure = record.failure
+    return JitResult(
+        remote_gig_user_id,
+        record.outcome,
+        record.scope_set.value,
+        record.identity_id,
+        failure.error if failure else None,
+        failure.message if failure else None,
+    )

@@ -3,7 +3,7 @@
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -26,41 +26,98 @@ def duplicate_email_failure(user_id: int) -> RecordFailure:
     )
 
 
+SYNCED = "synced"
+DEACTIVATED = "deactivated"
+SKIPPED = "skipped"
+FAILED = "failed"
+
+
+class ScopeSetLike(Protocol):
+    value: str
+
+    @property
+    def counted_in(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RecordOutcome:
+    """What a batch did with one selected user: the one place counts, the sync log and JIT read.
+
+    ``scope_set`` is None for an id that is not a user of the sync (unknown, or another role).
+    ``identity_id`` is the user's platform identity after the batch, if it has one.
+    """
+
+    remote_gig_user_id: int
+    scope_set: ScopeSetLike | None
+    outcome: str
+    identity_id: int | None = None
+    failure: RecordFailure | None = None
+
+
 @dataclass
 class Written:
     """What one committed write changed."""
 
     table_rows: Counter = field(default_factory=Counter)
     deactivated_user_ids: set[int] = field(default_factory=set)
+    identity_ids: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
 class BatchResult:
-    """Counts of one batch; results of many batches add up with :meth:`combine`."""
+    """The outcome of every record of one batch; results of many batches add up with :meth:`combine`.
 
-    selected: int = 0
-    synced: int = 0
-    deactivated: int = 0
-    skipped: int = 0
-    failures: list[RecordFailure] = field(default_factory=list)
-    scope_counts: dict[str, int] = field(default_factory=dict)
+    ``scope_keys`` are the sync's sets, counted from zero in :attr:`scope_counts`.
+    """
+
+    records: list[RecordOutcome] = field(default_factory=list)
     table_rows: Counter = field(default_factory=Counter)
+    scope_keys: tuple[str, ...] = ()
+
+    @property
+    def selected(self) -> int:
+        return len(self.records)
+
+    @property
+    def synced(self) -> int:
+        return self._count(SYNCED)
+
+    @property
+    def deactivated(self) -> int:
+        return self._count(DEACTIVATED)
+
+    @property
+    def skipped(self) -> int:
+        return self._count(SKIPPED)
 
     @property
     def failed(self) -> int:
-        return len(self.failures)
+        return self._count(FAILED)
+
+    @property
+    def failures(self) -> list[RecordFailure]:
+        """The fail log: one entry per failed record, by user id."""
+        failed = [record.failure for record in self.records if record.failure is not None]
+        return sorted(failed, key=lambda failure: failure.remote_gig_user_id)
+
+    @property
+    def scope_counts(self) -> dict[str, int]:
+        """Set → users, among the records that are users of the sync."""
+        counts = dict.fromkeys(self.scope_keys, 0)
+        for record in self.records:
+            if record.scope_set is not None:
+                for key in record.scope_set.counted_in:
+                    counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def _count(self, outcome: str) -> int:
+        return sum(1 for record in self.records if record.outcome == outcome)
 
     @classmethod
-    def combine(cls, results: Iterable["BatchResult"]) -> "BatchResult":
-        total = cls()
+    def combine(cls, results: Iterable["BatchResult"], scope_keys: tuple[str, ...] = ()) -> "BatchResult":
+        total = cls(scope_keys=scope_keys)
         for result in results:
-            total.selected += result.selected
-            total.synced += result.synced
-            total.deactivated += result.deactivated
-            total.skipped += result.skipped
-            total.failures.extend(result.failures)
-            for key, count in result.scope_counts.items():
-                total.scope_counts[key] = total.scope_counts.get(key, 0) + count
+            total.records.extend(result.records)
             total.table_rows.update(result.table_rows)
-        total.failures.sort(key=lambda failure: failure.remote_gig_user_id)
+            total.scope_keys = total.scope_keys or result.scope_keys
         return total

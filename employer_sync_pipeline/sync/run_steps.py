@@ -8,14 +8,11 @@ from sqlalchemy.engine import Engine
 
 from ..db.jodgig_queries import source_clock_utc
 from ..db.sync_log import insert_sync_log, last_successful_watermark
-from ..domain.batching import batched
 from ..domain.window import SyncWindow, backfill_window, compute_incremental_window
 from .results import BatchResult
 from .settings import SourceRules
 from .sync_definitions import SyncDefinition
 from .sync_log import DESTINATION_TABLE, SyncLogEntry
-
-_COUNT_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -27,8 +24,12 @@ class RunStart:
 @dataclass(frozen=True)
 class Selection:
     user_ids: tuple[int, ...]
-    scope_counts: dict[str, int]
     full_refresh: bool
+
+    @property
+    def scope_counts(self) -> dict[str, int]:
+        """Empty: a record is classified once, by its batch; the run's set counts are the sync log's."""
+        return {}
 
 
 def start_incremental_run(
@@ -49,29 +50,23 @@ def start_backfill_run(start: datetime, end: datetime) -> RunStart:
 
 
 def select_in_scope(sync: SyncDefinition, source: Engine, window: SyncWindow, rules: SourceRules) -> Selection:
-    """Users changed in the window, with the set counts of those it looked at."""
+    """Users changed in the window; the batches classify them."""
     lower, upper = window.local_bounds(rules.timezone)
-    counts = sync.empty_scope_counts()
     with source.connect() as conn:
         ids = sync.select_changed_ids(conn, None if window.selects_everything else lower, upper)
-        for chunk in batched(ids, _COUNT_CHUNK):
-            for key, count in sync.count_scope(conn, chunk, rules).items():
-                counts[key] += count
-    return Selection(tuple(ids), counts, window.selects_everything)
+    return Selection(tuple(ids), window.selects_everything)
 
 
 def record_sync_log(
     sync: SyncDefinition, platform: Engine, start: RunStart, results: Sequence[BatchResult], run_id: str | None
 ) -> tuple[SyncLogEntry, int]:
     """Write the run's one ``gig_sync_logs`` row; returns the entry and its id."""
-    total = BatchResult.combine(results)
-    total.scope_counts = {**sync.empty_scope_counts(), **total.scope_counts}
     entry = SyncLogEntry(
         origin_table=sync.origin_table,
         window=start.window,
         started_at=start.started_at,
         finished_at=datetime.now(timezone.utc),
-        result=total,
+        result=BatchResult.combine(results, scope_keys=tuple(sync.empty_scope_counts())),
         run_id=run_id,
     )
     with platform.begin() as conn:

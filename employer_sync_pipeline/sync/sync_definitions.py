@@ -12,17 +12,15 @@ from datetime import datetime
 from sqlalchemy.engine import Connection, Engine
 
 from ..db import jodgig_queries as jq
-from ..domain.scope import TALENT, count_scope_sets, empty_scope_counts
+from ..domain.scope import empty_scope_counts
 from ..domain.talent import empty_talent_counts
 from .employer_batch import sync_employer_batch
-from .employer_facts import classify_employers
 from .reporting import FailureReporter
 from .results import BatchResult
 from .settings import SourceRules
-from .talent_batch import count_talents, sync_talent_batch
+from .talent_batch import sync_talent_batch
 
 SelectChanged = Callable[[Connection, datetime | None, datetime], list[int]]
-CountScope = Callable[[Connection, Sequence[int], SourceRules], dict[str, int]]
 SyncBatch = Callable[[Engine, Engine, Sequence[int], SourceRules, FailureReporter], BatchResult]
 
 
@@ -31,26 +29,16 @@ class SyncDefinition:
     name: str
     origin_table: str
     select_changed_ids: SelectChanged
-    count_scope: CountScope
     empty_scope_counts: Callable[[], dict[str, int]]
     sync_batch: SyncBatch
     scope_labels: Mapping[str, str]
     written_tables: tuple[str, ...]
 
 
-def _count_employers(conn: Connection, ids: Sequence[int], rules: SourceRules) -> dict[str, int]:
-    return count_scope_sets(classify_employers(conn, ids, rules.obsolete_company_ids).values())
-
-
-def _count_talents(conn: Connection, ids: Sequence[int], rules: SourceRules) -> dict[str, int]:
-    return count_talents(jq.load_users(conn, ids, (TALENT,)))
-
-
 EMPLOYER_SYNC = SyncDefinition(
     name="employer",
     origin_table="jodgig_users_employers",
     select_changed_ids=jq.select_changed_employer_ids,
-    count_scope=_count_employers,
     empty_scope_counts=empty_scope_counts,
     sync_batch=sync_employer_batch,
     scope_labels={
@@ -78,7 +66,6 @@ TALENT_SYNC = SyncDefinition(
     name="talent",
     origin_table="jodgig_users_talents",
     select_changed_ids=jq.select_changed_talent_ids,
-    count_scope=_count_talents,
     empty_scope_counts=empty_talent_counts,
     sync_batch=sync_talent_batch,
     scope_labels={

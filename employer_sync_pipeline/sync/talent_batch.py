@@ -32,24 +32,17 @@ def _load(source: Engine, user_ids: Sequence[int]) -> list[JodgigUser]:
 def _sync_loaded(
     platform: Engine, rules: SourceRules, reporter: FailureReporter, user_ids: Sequence[int], talents: list[JodgigUser]
 ) -> BatchResult:
-    result = process_batch(
+    return process_batch(
         platform,
-        len(user_ids),
+        user_ids,
         sorted(talents, key=lambda user: user.id),
         user_id_of=lambda user: user.id,
+        classify=classify_talent,
         plan=partial(plan_talent, tz=rules.timezone),
         write=write_talent_plans,
         reporter=reporter,
+        scope_keys=tuple(empty_talent_counts()),
     )
-    result.scope_counts = count_talents(talents)
-    return result
-
-
-def count_talents(talents) -> dict[str, int]:
-    counts = empty_talent_counts()
-    for talent in talents:
-        counts[classify_talent(talent).value] += 1
-    return counts
 
 
 def write_talent_plans(conn: Connection, plans: Sequence[TalentPlan]) -> Written:

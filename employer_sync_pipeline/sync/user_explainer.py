@@ -79,14 +79,14 @@ def _explain_loaded_employer(
     facts, obsolete = batch.facts[0], rules.obsolete_company_ids
     user, scope_set = facts.user, facts.scope_set(obsolete)
     try:
-        plan = plan_employer(facts, batch.context.owners, obsolete, rules.timezone)
+        plan = plan_employer(facts, scope_set, batch.companies, rules.timezone)
         planned = _checked(platform, plan, plan.memberships, plan.outlet_ids)
     except RecordError as error:
         planned = _failed(None, error.error, error.message)
     pivot_ids = jq.load_pivot_company_ids(conn, [user.id]).get(user.id, [])
     link_ids = jq.load_outlet_links(conn, [user.id]).get(user.id, [])
     companies = {c.id: c for f in batch.facts for c in f.related_companies()}
-    companies.update({c.id: c for c in batch.context.previous_companies})
+    companies.update({c.id: c for c in batch.companies.previous_companies})
     return _assemble(
         EMPLOYER_KIND, user.id, state, planned, scope_set.value, rules_text.EMPLOYER_RULES[scope_set],
         scope_set.in_scope,
@@ -96,7 +96,7 @@ def _explain_loaded_employer(
         outlet_links=rules_text.explain_outlet_links(
             user, scope_set, link_ids, jq.load_outlets(conn, link_ids), planned.outlet_ids
         ),
-        owners=_owners(conn, [companies[cid] for cid in sorted(batch.context.owners)], obsolete),
+        owners=_owners(conn, [companies[cid] for cid in sorted(batch.companies.owners)], obsolete),
     )  # fmt: skip
 
 
@@ -124,7 +124,7 @@ def explain_talent(
     user = found[0]
     talent_set = classify_talent(user)
     try:
-        plan = plan_talent(user, rules.timezone)
+        plan = plan_talent(user, talent_set, rules.timezone)
         planned = _checked(platform, plan, (), frozenset())
     except RecordError as error:
         planned = _failed(None, error.error, error.message)

@@ -9,6 +9,7 @@ from employer_sync_pipeline.db import platform_tables as p
 from employer_sync_pipeline.db.engines import create_platform_engine, sqlite_url
 from employer_sync_pipeline.db.platform_reads import read_only_connection
 from employer_sync_pipeline.db.sync_log import failures_of_user, insert_sync_log
+from employer_sync_pipeline.settings import Settings
 
 AT = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
@@ -16,7 +17,7 @@ AT = datetime(2026, 3, 1, tzinfo=timezone.utc)
 @pytest.fixture(params=["postgresql", "sqlite"])
 def platform(request, tmp_path):
     if request.param == "sqlite":
-        engine = create_platform_engine(sqlite_url(tmp_path / "platform.sqlite"))
+        engine = create_platform_engine(sqlite_url(tmp_path / "platform.sqlite"), Settings.from_env().limits)
         p.metadata.create_all(engine)
         yield engine
         engine.dispose()

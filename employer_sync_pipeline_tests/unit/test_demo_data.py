@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from employer_sync_pipeline.db import jodgig_tables
+from employer_sync_pipeline.db import jodgig_tables, platform_tables
+from employer_sync_pipeline.db.engines import create_jodgig_engine, create_platform_engine, sqlite_url
 from employer_sync_pipeline.db.jodgig_queries import load_companies, select_changed_employer_ids
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, DEMO_SCOPE_COUNTS, generate_demo_data
 from employer_sync_pipeline.domain.errors import RecordError
@@ -15,10 +16,13 @@ from employer_sync_pipeline.domain.records import JodgigUser
 from employer_sync_pipeline.domain.scope import EMPLOYER_ROLES, TALENT, ScopeSet, count_scope_sets
 from employer_sync_pipeline.domain.timezone import TimezoneService
 from employer_sync_pipeline.domain.window import SyncMode, SyncWindow
+from employer_sync_pipeline.sync.databases import ensure_embedded_jodgig
 from employer_sync_pipeline.sync.employer_facts import load_employer_scope_facts
+from employer_sync_pipeline.sync.reporting import NoReporter
 from employer_sync_pipeline.sync.run_steps import select_in_scope
 from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
 from employer_sync_pipeline.sync.settings import SourceRules
+from employer_sync_pipeline.settings import Settings
 
 _FAR_FUTURE = datetime(2100, 1, 1)
 
@@ -61,10 +65,17 @@ def classified(demo: sa.Engine) -> list[tuple[JodgigUser, ScopeSet]]:
     return _classify_every_employer(demo)
 
 
-def test_the_sync_scope_selection_counts_exactly_the_production_audit(demo):
+def test_a_full_sync_counts_exactly_the_production_audit(tmp_path):
+    """Each record is classified once, by its batch: the run's counts are the batches' counts."""
+    demo = create_jodgig_engine(sqlite_url(ensure_embedded_jodgig(tmp_path)), Settings.from_env().limits)
+    platform = create_platform_engine(sqlite_url(tmp_path / "platform.sqlite"), Settings.from_env().limits)
+    platform_tables.metadata.create_all(platform)
     rules = SourceRules(DEMO_OBSOLETE_COMPANY_IDS, TimezoneService())
     everything = SyncWindow(SyncMode.FULL_REFRESH, None, datetime.now(timezone.utc))
-    assert select_in_scope(EMPLOYER_SYNC, demo, everything, rules).scope_counts == DEMO_SCOPE_COUNTS
+    selection = select_in_scope(EMPLOYER_SYNC, demo, everything, rules)
+    result = EMPLOYER_SYNC.sync_batch(demo, platform, selection.user_ids, rules, NoReporter())
+    assert result.scope_counts == DEMO_SCOPE_COUNTS
+    assert result.selected == len(selection.user_ids) == sum(DEMO_SCOPE_COUNTS.values()) - DEMO_SCOPE_COUNTS["S_invalid"]
 
 
 def test_summary_counts_the_rows_written():

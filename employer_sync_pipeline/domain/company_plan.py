@@ -1,0 +1,105 @@
+"""Company-level decisions of a batch (SPEC §3.2–3.3): liveness, organisations, outlets, owners.
+
+A batch decides each company's liveness and owner once, in :func:`company_facts`; every
+employer plan and the writer take them from there. :func:`plan_companies` says what a set
+of employer plans does to the organisations and outlets; the writer only applies it.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .organisation import Membership, resolve_owner_per_company
+from .records import Company, Outlet, ScopeUser
+from .scope import is_company_live
+
+
+@dataclass(frozen=True)
+class CompanyFacts:
+    """What a batch knows about the companies it touches, each decision taken once.
+
+    ``live_ids``: the touched companies that are live. ``outlets_by_company`` and ``owners``
+    cover the live ones: their outlets, and their resolved owner (None: no candidate).
+    ``previous_companies`` are companies where the platform still has the batch's memberships.
+    """
+
+    live_ids: frozenset[int]
+    outlets_by_company: Mapping[int, tuple[Outlet, ...]] = field(default_factory=dict)
+    owners: Mapping[int, int | None] = field(default_factory=dict)
+    previous_companies: tuple[Company, ...] = ()
+
+
+def live_company_ids(companies: Iterable[Company], obsolete_company_ids: frozenset[int]) -> frozenset[int]:
+    """The ids of the live companies among ``companies`` (SPEC §2)."""
+    return frozenset(c.id for c in companies if is_company_live(c, obsolete_company_ids))
+
+
+def company_facts(
+    live: Mapping[int, Company],
+    outlets: Iterable[Outlet],
+    hq_managers: Iterable[ScopeUser],
+    obsolete_company_ids: frozenset[int],
+    previous_companies: Sequence[Company] = (),
+) -> CompanyFacts:
+    """Group the live companies' outlets and resolve each one's owner over all its HQ managers."""
+    outlets_by_company: dict[int, list[Outlet]] = {}
+    for outlet in outlets:
+        outlets_by_company.setdefault(outlet.company_id, []).append(outlet)
+    managers_by_company: dict[int, list[ScopeUser]] = {}
+    for manager in hq_managers:
+        managers_by_company.setdefault(manager.company_id, []).append(manager)
+    owners = {
+        cid: resolve_owner_per_company(company, managers_by_company.get(cid, ()), obsolete_company_ids)
+        for cid, company in live.items()
+    }
+    return CompanyFacts(
+        frozenset(live),
+        {cid: tuple(found) for cid, found in outlets_by_company.items()},
+        owners,
+        tuple(previous_companies),
+    )
+
+
+class CompanyTouchingPlan(Protocol):
+    memberships: tuple[Membership, ...]
+    related_companies: tuple[Company, ...]
+
+
+@dataclass(frozen=True)
+class CompanyPlan:
+    """What a set of employer plans does to organisations and outlets.
+
+    ``organisations``: upserted active, the companies the plans are members of.
+    ``owners``: every live touched company, members or not, with its resolved owner.
+    """
+
+    organisations: tuple[Company, ...]
+    deactivated_company_ids: frozenset[int]
+    live_outlets: tuple[Outlet, ...]
+    deactivated_outlet_ids: tuple[int, ...]
+    owners: Mapping[int, int | None]
+
+    @property
+    def member_company_ids(self) -> frozenset[int]:
+        return frozenset(c.id for c in self.organisations)
+
+
+def plan_companies(plans: Sequence[CompanyTouchingPlan], facts: CompanyFacts) -> CompanyPlan:
+    """The organisations, outlets and owners that ``plans`` touch.
+
+    Every company a plan points at, and every previous company, is touched: a live one gets
+    its owner re-resolved, any other is deactivated. The companies the plans are members of
+    are upserted with their live outlets; their other outlets are deactivated.
+    """
+    touched = {c.id: c for c in facts.previous_companies}
+    touched.update({c.id: c for plan in plans for c in plan.related_companies})
+    live = touched.keys() & facts.live_ids
+    member_ids = sorted({m.company_id for plan in plans for m in plan.memberships})
+    outlets = [o for cid in member_ids for o in facts.outlets_by_company.get(cid, ())]
+    return CompanyPlan(
+        organisations=tuple(touched[cid] for cid in member_ids),
+        deactivated_company_ids=frozenset(touched.keys() - facts.live_ids),
+        live_outlets=tuple(o for o in outlets if o.is_live),
+        deactivated_outlet_ids=tuple(o.id for o in outlets if not o.is_live),
+        owners={cid: facts.owners.get(cid) for cid in sorted(live)},
+    )
