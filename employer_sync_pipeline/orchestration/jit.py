@@ -17,8 +17,21 @@ class JitConfig(dg.Config):
     remote_gig_user_id: int
 
 
+def jit_job_name(sync: SyncDefinition) -> str:
+    return f"{sync.name}_jit_sync_job"
+
+
+def jit_op_name(sync: SyncDefinition) -> str:
+    return f"jit_sync_{sync.name}"
+
+
+def jit_run_config(sync: SyncDefinition, remote_gig_user_id: int) -> dict:
+    """The run config of a JIT run for one JodGig user."""
+    return {"ops": {jit_op_name(sync): {"config": {"remote_gig_user_id": remote_gig_user_id}}}}
+
+
 def build_jit_job(sync: SyncDefinition) -> dg.JobDefinition:
-    @dg.op(name=f"jit_sync_{sync.name}")
+    @dg.op(name=jit_op_name(sync))
     def jit_sync(
         context: dg.OpExecutionContext,
         config: JitConfig,
@@ -40,7 +53,7 @@ def build_jit_job(sync: SyncDefinition) -> dg.JobDefinition:
         return result
 
     @dg.job(
-        name=f"{sync.name}_jit_sync_job",
+        name=jit_job_name(sync),
         executor_def=dg.in_process_executor,
         tags=JIT_TAGS,
         hooks={report_op_failure_to_sentry},
@@ -69,6 +82,6 @@ def employer_login_sensor(context: dg.SensorEvaluationContext, jodgig_db: Jodgig
     for login in logins:
         yield dg.RunRequest(
             run_key=f"employer-login-{login.remote_gig_user_id}-{login.last_login_at.isoformat()}",
-            run_config={"ops": {"jit_sync_employer": {"config": {"remote_gig_user_id": login.remote_gig_user_id}}}},
+            run_config=jit_run_config(EMPLOYER_SYNC, login.remote_gig_user_id),
         )
     context.update_cursor(next_cursor.serialise())
