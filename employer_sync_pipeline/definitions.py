@@ -3,23 +3,25 @@
 import dagster as dg
 
 from .orchestration.assets import jodgig_table_specs, platform_table_specs
-from .orchestration.checks import platform_checks, platform_checks_daily, platform_checks_job
-from .orchestration.jit import employer_jit_sync_job, employer_login_sensor, talent_jit_sync_job
+from .orchestration.checks import platform_checks, platform_checks_job
+from .orchestration.jit import build_employer_login_sensor, employer_jit_sync_job, talent_jit_sync_job
 from .orchestration.jobs import build_backfill_jobs, employer_sync_job, talent_sync_job
 from .orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
-from .orchestration.schedules import employer_sync_hourly, talent_sync_hourly
+from .orchestration.schedules import build_schedules
 from .orchestration.sentry import SentryResource, report_failed_runs_to_sentry
-from .settings import Settings
+from .settings import Settings, automation_default
 
-# Partitions need JodGig's zone when the code location loads; nothing else reads settings here.
+# Read when the code location loads: JodGig's zone for the partitions, and whether the schedules
+# and the login sensor start running (`make dev` starts them stopped). The rest is read per run.
 backfill_jobs = build_backfill_jobs(Settings.from_env().jodgig_timezone)
+automation = automation_default().upper()
 
 defs = dg.Definitions(
     assets=[*jodgig_table_specs, *platform_table_specs],
     asset_checks=platform_checks,
     jobs=[platform_checks_job, employer_sync_job, talent_sync_job, *backfill_jobs, employer_jit_sync_job, talent_jit_sync_job],
-    sensors=[employer_login_sensor, report_failed_runs_to_sentry],
-    schedules=[employer_sync_hourly, talent_sync_hourly, platform_checks_daily],
+    sensors=[build_employer_login_sensor(dg.DefaultSensorStatus(automation)), report_failed_runs_to_sentry],
+    schedules=build_schedules(dg.DefaultScheduleStatus(automation)),
     resources={
         "jodgig_db": JodgigDatabase(),
         "platform_db": PlatformDatabase(),

@@ -48,3 +48,16 @@ def _parse_ids(raw: str | None) -> frozenset[int] | None:
         raise SettingsError(
             f"JODGIG_OBSOLETE_COMPANY_IDS must be comma-separated company ids, e.g. '3,17,42'; got {raw!r}"
         ) from None
+
+
+def automation_default(env: Mapping[str, str] | None = None) -> str:
+    """How the schedules and the login sensor start: ``running``, or ``stopped`` where SYNC_AUTOMATION=stopped.
+
+    Read when the code location loads. It applies only until someone turns one on or off in the
+    UI: the instance keeps that state.
+    """
+    env = os.environ if env is None else env
+    raw = env.get("SYNC_AUTOMATION") or "running"
+    if raw.strip().lower() not in ("running", "stopped"):
+        raise SettingsError(f"SYNC_AUTOMATION must be 'running' or 'stopped'; got {raw!r}. Unset it for 'running'.")
+    return raw.strip().lower()
