@@ -1,4 +1,4 @@
-# Quick start: `make demo` runs the demo sync; `make test` runs every test.
+# Quick start: `make demo` runs the demo sync; `make dev` opens the UI; `make test` runs every test.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,8 +26,9 @@ test: setup
 	.ci/ensure-databases
 	$(BIN)/pytest
 
+# The schedules and the login sensor start stopped: no hourly runs against the demo (README Quick start).
 dev: setup $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev
+	SYNC_AUTOMATION=stopped $(BIN)/dg dev
 
 clean:
 	rm -rf $(VENV) .data

@@ -10,15 +10,15 @@ import sqlalchemy as sa
 
 from .db.platform_stats import platform_totals
 from .db.platform_tables import gig_sync_logs
-from .definitions import defs
 from .domain.explanation_text import render_explanation
 from .explain import explain_employer, explain_talent
+from .orchestration.jit import jit_job_name, jit_op_name, jit_run_config
+from .orchestration.local_runs import execute_job_here
 from .orchestration.reporting import scope_counts_table
-from .jit import sync_employer_now, sync_talent_now
 from .settings import Settings
 from .sync.databases import platform_engine
-from .sync.jit import FAILED
-from .sync.sync_definitions import EMPLOYER_SYNC
+from .sync.jit import FAILED, JitResult
+from .sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
 
 _SHOWN_FAILURES = 10
 
@@ -41,29 +41,31 @@ def demo(full_refresh: bool, batch_size: int) -> None:
         }
     }
     started = time.perf_counter()
-    with dg.DagsterInstance.get() as instance:
-        result = defs.get_job_def("employer_sync_job").execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False
-        )
-    elapsed = time.perf_counter() - started
-    if not result.success:
-        raise click.ClickException(f"the sync run {result.run_id} failed; see the errors above")
-    _print_summary(result.output_for_node("write_sync_log"), elapsed)
+    with dg.DagsterInstance.get() as instance, execute_job_here("employer_sync_job", run_config, instance) as result:
+        if not result.success:
+            raise click.ClickException(f"the sync run {result.run_id} failed; see the errors above")
+        sync_log_id = result.output_for_node("write_sync_log")
+    _print_summary(sync_log_id, time.perf_counter() - started)
 
 
 @main.command()
 @click.option("--employer", "employer_id", type=int, help="JodGig users.id of an employer to sync now.")
 @click.option("--talent", "talent_id", type=int, help="JodGig users.id of a talent to sync now.")
 def jit(employer_id: int | None, talent_id: int | None) -> None:
-    """Sync one user now, as the login flow does, and print the result. Exits 1 if it failed."""
+    """Sync one user now in a run of its JIT job, and print the result. Exits 1 if it failed."""
     if (employer_id is None) == (talent_id is None):
         raise click.UsageError("give exactly one of --employer ID or --talent ID")
+    sync, user_id = (EMPLOYER_SYNC, employer_id) if employer_id is not None else (TALENT_SYNC, talent_id)
+    run_config = {**jit_run_config(sync, user_id), "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     started = time.perf_counter()
-    result = sync_employer_now(employer_id) if employer_id is not None else sync_talent_now(talent_id)
+    with dg.DagsterInstance.get() as instance, execute_job_here(jit_job_name(sync), run_config, instance) as run:
+        if not run.success:
+            raise click.ClickException(f"the JIT run {run.run_id} failed; see the errors above")
+        result: JitResult = run.output_for_node(jit_op_name(sync))
     elapsed_ms = (time.perf_counter() - started) * 1000
     click.echo(
         f"user {result.remote_gig_user_id}: {result.outcome}, set {result.scope_set or '-'}, "
-        f"identity {result.identity_id or '-'} ({elapsed_ms:.0f} ms)"
+        f"identity {result.identity_id or '-'} ({elapsed_ms:.0f} ms, run {run.run_id})"
     )
     if result.message:
         click.echo(f"{result.error + ': ' if result.error else ''}{result.message}")

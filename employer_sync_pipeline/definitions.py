@@ -3,28 +3,27 @@
 import dagster as dg
 
 from .orchestration.assets import jodgig_table_specs, platform_table_specs
-from .orchestration.checks import platform_checks, platform_checks_daily, platform_checks_job
-from .orchestration.jit import employer_jit_sync_job, employer_login_sensor, talent_jit_sync_job
+from .orchestration.checks import platform_checks, platform_checks_job
+from .orchestration.jit import build_employer_login_sensor, employer_jit_sync_job, talent_jit_sync_job
 from .orchestration.jobs import build_sync_jobs
 from .orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
-from .orchestration.schedules import hourly
+from .orchestration.schedules import build_schedules
 from .orchestration.sentry import SentryResource, report_failed_runs_to_sentry
 from .settings import CodeLocationSettings
 
-# Partitions need JodGig's zone and runs their maximum runtime when the code location loads;
-# every other setting is read when a run starts.
-sync_jobs = build_sync_jobs(CodeLocationSettings.from_env())
+# Read when the code location loads: JodGig's zone for the partitions, the runs' maximum runtime,
+# and whether the schedules and the login sensor start running (`make dev` starts them stopped).
+# Every other setting is read when a run starts.
+location = CodeLocationSettings.from_env()
+sync_jobs = build_sync_jobs(location)
+automation = location.automation.upper()
 
 defs = dg.Definitions(
     assets=[*jodgig_table_specs, *platform_table_specs],
     asset_checks=platform_checks,
     jobs=[platform_checks_job, *sync_jobs.values(), employer_jit_sync_job, talent_jit_sync_job],
-    sensors=[employer_login_sensor, report_failed_runs_to_sentry],
-    schedules=[
-        hourly("employer_sync_hourly", sync_jobs["employer_sync_job"]),
-        hourly("talent_sync_hourly", sync_jobs["talent_sync_job"]),
-        platform_checks_daily,
-    ],
+    sensors=[build_employer_login_sensor(dg.DefaultSensorStatus(automation)), report_failed_runs_to_sentry],
+    schedules=build_schedules(sync_jobs, dg.DefaultScheduleStatus(automation)),
     resources={
         "jodgig_db": JodgigDatabase(),
         "platform_db": PlatformDatabase(),

@@ -57,11 +57,12 @@ class CodeLocationSettings:
 
     jodgig_timezone: str
     run_limits: RunLimits
+    automation: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "CodeLocationSettings":
         env = os.environ if env is None else env
-        return cls(_timezone(env), _run_limits(env))
+        return cls(_timezone(env), _run_limits(env), _automation(env))
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,17 @@ class Settings:
     @property
     def uses_embedded_jodgig(self) -> bool:
         return self.jodgig_database_url is None
+
+
+def _automation(env: Mapping[str, str]) -> str:
+    """How the schedules and the login sensor start: ``running``, or ``stopped`` where SYNC_AUTOMATION=stopped.
+
+    It applies only until someone turns one on or off in the UI: the instance keeps that state.
+    """
+    raw = env.get("SYNC_AUTOMATION") or "running"
+    if raw.strip().lower() not in ("running", "stopped"):
+        raise SettingsError(f"SYNC_AUTOMATION must be 'running' or 'stopped'; got {raw!r}. Unset it for 'running'.")
+    return raw.strip().lower()
 
 
 def _run_limits(env: Mapping[str, str]) -> RunLimits:
@@ -169,3 +181,4 @@ def _parse_ids(raw: str | None) -> frozenset[int] | None:
         raise SettingsError(
             f"JODGIG_OBSOLETE_COMPANY_IDS must be comma-separated company ids, e.g. '3,17,42'; got {raw!r}"
         ) from None
+

@@ -169,11 +169,3 @@ platform_checks_job = dg.define_asset_job(
     selection=dg.AssetSelection.checks(*platform_checks),
     description="Run the platform data checks.",
 )
-
-platform_checks_daily = dg.ScheduleDefinition(
-    name="platform_checks_daily",
-    job=platform_checks_job,
-    cron_schedule="30 6 * * *",
-    execution_timezone="Asia/Singapore",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)

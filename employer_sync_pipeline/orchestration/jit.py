@@ -17,8 +17,21 @@ class JitConfig(dg.Config):
     remote_gig_user_id: int
 
 
+def jit_job_name(sync: SyncDefinition) -> str:
+    return f"{sync.name}_jit_sync_job"
+
+
+def jit_op_name(sync: SyncDefinition) -> str:
+    return f"jit_sync_{sync.name}"
+
+
+def jit_run_config(sync: SyncDefinition, remote_gig_user_id: int) -> dict:
+    """The run config of a JIT run for one JodGig user."""
+    return {"ops": {jit_op_name(sync): {"config": {"remote_gig_user_id": remote_gig_user_id}}}}
+
+
 def build_jit_job(sync: SyncDefinition) -> dg.JobDefinition:
-    @dg.op(name=f"jit_sync_{sync.name}")
+    @dg.op(name=jit_op_name(sync))
     def jit_sync(
         context: dg.OpExecutionContext,
         config: JitConfig,
@@ -42,7 +55,7 @@ def build_jit_job(sync: SyncDefinition) -> dg.JobDefinition:
         return result
 
     @dg.job(
-        name=f"{sync.name}_jit_sync_job",
+        name=jit_job_name(sync),
         executor_def=dg.in_process_executor,
         tags=JIT_TAGS,
         hooks={report_op_failure_to_sentry},
@@ -58,19 +71,28 @@ employer_jit_sync_job = build_jit_job(EMPLOYER_SYNC)
 talent_jit_sync_job = build_jit_job(TALENT_SYNC)
 
 
-@dg.sensor(job=employer_jit_sync_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
-def employer_login_sensor(context: dg.SensorEvaluationContext, jodgig_db: JodgigDatabase, platform_db: PlatformDatabase):
-    """Employers who logged in and whose identity is missing or older than their JodGig row."""
-    if context.cursor:
-        cursor = LoginCursor.parse(context.cursor)
-    else:
-        cursor = start_cursor(jodgig_db.engine, jodgig_db.rules)
-    logins, next_cursor = logins_needing_sync(
-        jodgig_db.engine, platform_db.engine, cursor, jodgig_db.rules, LOGINS_PER_TICK
+def build_employer_login_sensor(default_status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
+    """The login sensor, starting as ``default_status`` says where the instance has no state for it yet."""
+
+    @dg.sensor(
+        name="employer_login_sensor", job=employer_jit_sync_job, minimum_interval_seconds=30, default_status=default_status
     )
-    for login in logins:
-        yield dg.RunRequest(
-            run_key=f"employer-login-{login.remote_gig_user_id}-{login.last_login_at.isoformat()}",
-            run_config={"ops": {"jit_sync_employer": {"config": {"remote_gig_user_id": login.remote_gig_user_id}}}},
+    def employer_login_sensor(
+        context: dg.SensorEvaluationContext, jodgig_db: JodgigDatabase, platform_db: PlatformDatabase
+    ):
+        """Employers who logged in and whose identity is missing or older than their JodGig row."""
+        if context.cursor:
+            cursor = LoginCursor.parse(context.cursor)
+        else:
+            cursor = start_cursor(jodgig_db.engine, jodgig_db.rules)
+        logins, next_cursor = logins_needing_sync(
+            jodgig_db.engine, platform_db.engine, cursor, jodgig_db.rules, LOGINS_PER_TICK
         )
-    context.update_cursor(next_cursor.serialise())
+        for login in logins:
+            yield dg.RunRequest(
+                run_key=f"employer-login-{login.remote_gig_user_id}-{login.last_login_at.isoformat()}",
+                run_config=jit_run_config(EMPLOYER_SYNC, login.remote_gig_user_id),
+            )
+        context.update_cursor(next_cursor.serialise())
+
+    return employer_login_sensor

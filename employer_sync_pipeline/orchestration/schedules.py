@@ -1,13 +1,32 @@
-"""Schedules: the syncs run hourly, on Singapore time."""
+"""Schedules: the syncs run hourly and the checks daily, on Singapore time."""
 
 import dagster as dg
 
+from .checks import platform_checks_job
 
-def hourly(name: str, job: dg.JobDefinition) -> dg.ScheduleDefinition:
+
+def hourly(name: str, job: dg.JobDefinition, default_status: dg.DefaultScheduleStatus) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(
         name=name,
         job=job,
         cron_schedule="0 * * * *",
         execution_timezone="Asia/Singapore",
-        default_status=dg.DefaultScheduleStatus.RUNNING,
+        default_status=default_status,
     )
+
+
+def build_schedules(
+    sync_jobs: dict[str, dg.JobDefinition], default_status: dg.DefaultScheduleStatus
+) -> list[dg.ScheduleDefinition]:
+    """Every schedule, starting as ``default_status`` says where the instance has no state for it yet."""
+    return [
+        hourly("employer_sync_hourly", sync_jobs["employer_sync_job"], default_status),
+        hourly("talent_sync_hourly", sync_jobs["talent_sync_job"], default_status),
+        dg.ScheduleDefinition(
+            name="platform_checks_daily",
+            job=platform_checks_job,
+            cron_schedule="30 6 * * *",
+            execution_timezone="Asia/Singapore",
+            default_status=default_status,
+        ),
+    ]

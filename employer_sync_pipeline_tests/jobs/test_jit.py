@@ -12,7 +12,6 @@ import dagster as dg
 from employer_sync_pipeline.db import jodgig_tables as t
 from employer_sync_pipeline.definitions import defs
 from employer_sync_pipeline.jit import sync_employer_now, sync_talent_now
-from employer_sync_pipeline.orchestration.jit import employer_login_sensor
 from employer_sync_pipeline.orchestration.resources import JodgigDatabase, PlatformDatabase
 from employer_sync_pipeline.sync.logins import LoginCursor
 
@@ -113,7 +112,7 @@ def test_jit_job_puts_the_outcome_in_its_output_metadata(sync_env, jodgig):
 def _tick(cursor: str | None):
     resources = {"jodgig_db": JodgigDatabase(), "platform_db": PlatformDatabase()}
     with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), cursor=cursor, resources=resources) as context:
-        return employer_login_sensor.evaluate_tick(context)
+        return defs.get_sensor_def("employer_login_sensor").evaluate_tick(context)
 
 
 def test_login_sensor_requests_jit_for_missing_or_stale_identities(sync_env, jodgig, platform_db):

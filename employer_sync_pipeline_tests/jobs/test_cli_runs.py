@@ -1,0 +1,69 @@
+"""Runs started by the ``employer-sync`` CLI belong to their job, as the UI lists a job's runs."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.storage.dagster_run import RunsFilter
+from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
+
+from employer_sync_pipeline.definitions import defs
+from employer_sync_pipeline.orchestration.local_runs import CODE_LOCATION_NAME
+
+from ..support.runs import identities
+
+BIN = Path(sys.executable).parent
+RUN_ID = re.compile(r"run ([0-9a-f-]{36})")
+
+
+def employer_sync(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "employer-sync"), *args], env={**os.environ, **(env or {})},
+                          capture_output=True, text=True, timeout=300)
+
+
+def runs_in_the_jobs_runs_tab(job_name: str) -> list[dg.DagsterRun]:
+    """The filter of the UI's job Runs tab and Jobs list: the job's name and its repository label."""
+    label = f"{defs.get_repository_def().name}@{CODE_LOCATION_NAME}"
+    with dg.DagsterInstance.get() as instance:
+        return list(instance.get_runs(RunsFilter(job_name=job_name, tags={REPOSITORY_LABEL_TAG: label})))
+
+
+def test_a_demo_run_belongs_to_employer_sync_job(isolated_environment):
+    done = employer_sync("demo")
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "5 failed" in done.stdout and "is_successful = False" in done.stdout
+    [run] = runs_in_the_jobs_runs_tab("employer_sync_job")
+    assert run.run_id == RUN_ID.search(done.stdout).group(1)
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    # The Overview timeline places a run by its origin's location, not by the tag.
+    assert run.remote_job_origin.repository_origin.code_location_origin.location_name == CODE_LOCATION_NAME
+    assert run.tags["employer_sync_pipeline/sync"] == "employer", "the job's own tags are on the run"
+
+
+def test_cli_jit_runs_belong_to_their_jit_jobs(sync_env, jodgig, platform_db):
+    employer = jodgig.user("HQ_MANAGER", jodgig.company())
+    talent = jodgig.user("TALENT", None)
+
+    done = {"employer": employer_sync("jit", "--employer", str(employer)),
+            "talent": employer_sync("jit", "--talent", str(talent))}
+
+    assert {sync: run.returncode for sync, run in done.items()} == {"employer": 0, "talent": 0}, done
+    assert {identities(platform_db.engine)[user]["status"] for user in (employer, talent)} == {"active"}
+    for sync, run in done.items():
+        [listed] = runs_in_the_jobs_runs_tab(f"{sync}_jit_sync_job")
+        assert listed.run_id == RUN_ID.search(run.stdout).group(1)
+        assert listed.status == dg.DagsterRunStatus.SUCCESS
+
+
+def test_a_failed_record_fails_the_cli_but_not_its_run(sync_env, jodgig, platform_db):
+    failing = jodgig.user("HQ_MANAGER", jodgig.company(), email="nope")
+
+    done = employer_sync("jit", "--employer", str(failing))
+
+    assert done.returncode == 1 and "InvalidEmail" in done.stdout
+    [run] = runs_in_the_jobs_runs_tab("employer_jit_sync_job")
+    assert run.status == dg.DagsterRunStatus.SUCCESS, "a failed record is the op's outcome, as in the batch"
