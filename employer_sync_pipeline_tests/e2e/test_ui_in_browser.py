@@ -108,7 +108,7 @@ def test_the_asset_page_shows_the_failed_reconciliation_check_and_the_plots(demo
 
     page = demo.browser.open("/assets/platform/identities_users")
     page.get_by_text("Plots", exact=True).click()
-    expect(page.get_by_text("records_failed", exact=True)).to_be_visible()
+    expect(page.get_by_text("employer/full_refresh/records_failed", exact=True)).to_be_visible()
     demo.browser.screenshot("2_identities_users_overview_plots")
 
     page = demo.browser.open("/assets/platform/identities_users?view=checks")
