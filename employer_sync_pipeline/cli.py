@@ -44,7 +44,7 @@ def demo(full_refresh: bool, batch_size: int) -> None:
     with dg.DagsterInstance.get() as instance, execute_job_here("employer_sync_job", run_config, instance) as result:
         if not result.success:
             raise click.ClickException(f"the sync run {result.run_id} failed; see the errors above")
-        sync_log_id = result.output_for_node("write_sync_log")
+        sync_log_id = result.output_for_node("write_sync_log").sync_log_id
     _print_summary(sync_log_id, time.perf_counter() - started)
 
 

@@ -49,6 +49,7 @@ def create_platform_engine(url: str, limits: ConnectionLimits, application_name:
     if dialect == "sqlite":
         engine = sa.create_engine(url, connect_args={"timeout": limits.platform_lock}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_foreign_keys)
+        sa.event.listen(engine, "begin", _sqlite_begin)
     elif dialect == "postgresql":
         options = f"-c lock_timeout={_millis(limits.platform_lock)} -c statement_timeout={_millis(limits.platform_statement)}"
         connect_args = {"application_name": application_name[:63], "connect_timeout": _whole_seconds(limits.connect),
@@ -134,3 +135,10 @@ def _sqlite_query_only(dbapi_connection, _record) -> None:
 
 def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
     dbapi_connection.execute("PRAGMA foreign_keys = ON")
+    # pysqlite's own transaction handling breaks SAVEPOINTs (a plan's per-record isolation):
+    # SQLAlchemy's documented fix is to let it emit nothing and say BEGIN ourselves.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN")

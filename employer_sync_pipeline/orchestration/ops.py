@@ -11,6 +11,7 @@ from pydantic import Field
 from ..domain.batching import batched
 from ..domain.window import SyncMode
 from ..settings import Settings
+from ..sync.plan import plan_report
 from ..sync.results import BatchResult
 from ..sync.run_steps import (
     RunStart,
@@ -22,6 +23,7 @@ from ..sync.run_steps import (
 )
 from ..sync.sync_definitions import SyncDefinition
 from .checks import evaluate_after_sync
+from .plan_reporting import RunOutcome, report_plan
 from .reporting import outcome_tags, result_metadata, scope_counts_markdown, table_materializations, written_tables
 from .resources import MAX_RUNTIME_TAG, JodgigDatabase, PlatformDatabase, SyncRunLock
 from .sentry import SentryResource
@@ -32,9 +34,31 @@ def op_name(sync: SyncDefinition, base: str) -> str:
     return base if sync.name == "employer" else f"{sync.name}_{base}"
 
 
+_DRY_RUN = Field(
+    default=False,
+    description="Plan: run every step, roll every write back, write no sync log row, move no watermark; "
+    "report what the run would change.",
+)
+
+
 class WatermarkConfig(dg.Config):
     full_refresh: bool = Field(default=False, description="Re-derive every user, ignoring the watermark.")
     lookback_minutes: int = Field(default=10, description="Start this long before the last watermark (late commits).")
+    dry_run: bool = _DRY_RUN
+
+
+class BackfillConfig(dg.Config):
+    dry_run: bool = _DRY_RUN
+
+
+def start_plan_if_asked(context: dg.OpExecutionContext, dry_run: bool, platform_db: PlatformDatabase) -> None:
+    """A plan shares one rolled-back transaction across its steps, so they must run in one process."""
+    if not dry_run:
+        return
+    if "multiprocess" in (context.run.run_config.get("execution", {}).get("config") or {}):
+        raise dg.Failure(description="a plan (dry_run: true) needs the in-process executor; drop the execution config")
+    platform_db.start_plan()
+    context.log.info("dry run: every write of this run is rolled back at its end; no sync log row, no watermark")
 
 
 class BatchConfig(dg.Config):
@@ -52,6 +76,7 @@ def build_compute_watermark(sync: SyncDefinition) -> dg.OpDefinition:
         sync_lock: SyncRunLock,
     ) -> RunStart:
         """The window: last successful watermark minus the lookback, to JodGig's clock."""
+        start_plan_if_asked(context, config.dry_run, platform_db)
         lookback = timedelta(minutes=config.lookback_minutes)
         start = start_incremental_run(sync, jodgig_db.engine, platform_db.engine, lookback, config.full_refresh)
         window = start.window
@@ -77,8 +102,11 @@ def allow_full_refresh_runtime(context: dg.OpExecutionContext) -> None:
 
 def build_compute_backfill_window(sync: SyncDefinition) -> dg.OpDefinition:
     @dg.op(name=op_name(sync, "compute_backfill_window"))
-    def compute_backfill_window(context: dg.OpExecutionContext, sync_lock: SyncRunLock) -> RunStart:
+    def compute_backfill_window(
+        context: dg.OpExecutionContext, config: BackfillConfig, platform_db: PlatformDatabase, sync_lock: SyncRunLock
+    ) -> RunStart:
         """The partition's JodGig local days, or a partition range's, as one window."""
+        start_plan_if_asked(context, config.dry_run, platform_db)
         window = context.partition_time_window
         start = start_backfill_run(window.start, window.end)
         context.log.info(f"backfill of {sync.name}s changed in [{window.start}, {window.end}) JodGig time")
@@ -149,10 +177,15 @@ def build_write_sync_log(sync: SyncDefinition) -> dg.OpDefinition:
         jodgig_db: JodgigDatabase,
         platform_db: PlatformDatabase,
         sync_lock: SyncRunLock,
-    ) -> int:
+    ) -> RunOutcome:
         """The run's one ``gig_sync_logs`` row (successful exactly when no record failed), its outcome
-        tags, the materializations of the tables it writes and the checks of those it changed."""
+        tags, the materializations of the tables it writes and the checks of those it changed.
+        A plan reports what it would have changed instead, and writes nothing."""
         sync_lock.verify()
+        if platform_db.plan is not None:
+            report = plan_report(sync, start, results, platform_db.plan)
+            report_plan(context, sync, report)
+            return RunOutcome(sync_log_id=None, plan=report)
         entry, log_id = record_sync_log(sync, platform_db.engine, start, results, context.run_id)
         total = entry.result
         context.instance.add_run_tags(context.run_id, outcome_tags(total))
@@ -174,6 +207,6 @@ def build_write_sync_log(sync: SyncDefinition) -> dg.OpDefinition:
                 "scope_counts": scope_counts_markdown(total.scope_counts, sync.scope_labels),
             }
         )
-        return log_id
+        return RunOutcome(sync_log_id=log_id, plan=None)
 
     return write_sync_log

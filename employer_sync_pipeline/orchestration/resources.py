@@ -13,6 +13,7 @@ from ..db.limits import ConnectionLimits
 from ..settings import Settings
 from ..sync.database_checks import check_database
 from ..sync.databases import jodgig_engine_and_rules, platform_engine
+from ..sync.dry_run import RolledBackPlatform
 from ..sync.run_lock import RunLock
 from ..sync.settings import SourceRules
 
@@ -63,6 +64,7 @@ class PlatformDatabase(dg.ConfigurableResource):
 
     jit: bool = _JIT_FIELD
     _engine: Engine = PrivateAttr()
+    _plan: RolledBackPlatform | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         settings = Settings.from_env()
@@ -70,11 +72,25 @@ class PlatformDatabase(dg.ConfigurableResource):
         check_database(self._engine, PLATFORM_SETTING)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._plan is not None:
+            self._plan.roll_back()
         self._engine.dispose()
+
+    def start_plan(self) -> None:
+        """From now on this run writes inside one transaction that is rolled back at its end (a dry run).
+
+        It needs the in-process executor: every step must share this resource, and so the transaction.
+        """
+        self._plan = RolledBackPlatform(self._engine)
+
+    @property
+    def plan(self) -> RolledBackPlatform | None:
+        return self._plan
 
     @property
     def engine(self) -> Engine:
-        return self._engine
+        """The platform; during a plan, the plan's rolled-back transaction."""
+        return self._plan if self._plan is not None else self._engine
 
 
 class SyncRunLock(dg.ConfigurableResource):

@@ -3,13 +3,18 @@
 Every batch of a plan sees what the plan's earlier batches wrote, as a run's batches see what
 earlier batches committed, so a plan's counts are exactly what the run would do. Each
 ``begin()`` of the sync code becomes a SAVEPOINT of that one transaction, so per-record
-isolation by bisection works as in a run.
+isolation by bisection works as in a run. A lock serialises the batch's reader thread and its
+writes on the one connection.
 """
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection, Engine
+
+from ..db.platform_state import read_platform_state
+from ..domain.plan_diff import PlatformState
 
 
 class RolledBackPlatform:
@@ -19,6 +24,8 @@ class RolledBackPlatform:
         self._engine = engine
         self._conn = engine.connect()
         self._transaction = self._conn.begin()
+        self._lock = threading.RLock()
+        self.state_before = read_platform_state(self._conn)
 
     @property
     def dialect(self):
@@ -30,12 +37,18 @@ class RolledBackPlatform:
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
-        yield self._conn
+        with self._lock:
+            yield self._conn
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        with self._conn.begin_nested():
+        with self._lock, self._conn.begin_nested():
             yield self._conn
+
+    def state_now(self) -> PlatformState:
+        """The platform as the plan has changed it so far."""
+        with self._lock:
+            return read_platform_state(self._conn)
 
     def roll_back(self) -> None:
         """End the plan: nothing it wrote remains."""

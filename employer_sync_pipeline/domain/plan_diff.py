@@ -1,0 +1,80 @@
+"""What a plan would change: the difference between the platform before and after its writes.
+
+Changes are named per table (``inserted``, ``updated``, ``deactivated``, ``deleted``,
+``promoted``, ``demoted``) and listed by JodGig id: the user for identities, memberships and
+assignments, the company for organisations, the outlet for outlets.
+"""
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+
+DEACTIVATED_STATUS = "deactivated"
+OWNER = "owner"
+
+
+@dataclass(frozen=True)
+class PlatformState:
+    """The synced tables keyed by JodGig ids; values are the columns a sync writes (status last but one or last)."""
+
+    identities: Mapping[int, tuple] = field(default_factory=dict)
+    organisations: Mapping[int, tuple] = field(default_factory=dict)
+    outlets: Mapping[int, tuple] = field(default_factory=dict)
+    memberships: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    assignments: set[tuple[int, int]] = field(default_factory=set)
+
+
+#: Where each keyed table keeps its status among its values.
+_STATUS_INDEX = {"identities_users": 5, "org_organisations": 2, "org_outlets": 3}
+
+Changes = dict[str, dict[str, list[int]]]
+
+
+def diff_states(before: PlatformState, after: PlatformState) -> Changes:
+    """Table → change kind → the JodGig id of each changed row, sorted (kinds without changes are left out)."""
+    changes = {
+        "identities_users": _keyed(before.identities, after.identities, _STATUS_INDEX["identities_users"]),
+        "org_organisations": _keyed(before.organisations, after.organisations, _STATUS_INDEX["org_organisations"]),
+        "org_outlets": _keyed(before.outlets, after.outlets, _STATUS_INDEX["org_outlets"]),
+        "org_memberships": _memberships(before.memberships, after.memberships),
+        "org_outlet_assignments": _assignments(before.assignments, after.assignments),
+    }
+    return {table: {kind: sorted(ids) for kind, ids in kinds.items() if ids} for table, kinds in changes.items()}
+
+
+def _keyed(before: Mapping[Hashable, tuple], after: Mapping[Hashable, tuple], status: int) -> dict[str, list]:
+    kinds: dict[str, list] = {"inserted": [], "updated": [], "deactivated": []}
+    for key, row in after.items():
+        old = before.get(key)
+        if old is None:
+            kinds["inserted"].append(key)
+        elif row[status] == DEACTIVATED_STATUS and old[status] != DEACTIVATED_STATUS:
+            kinds["deactivated"].append(key)
+        elif row != old:
+            kinds["updated"].append(key)
+    return kinds
+
+
+def _memberships(before: Mapping[tuple[int, int], str], after: Mapping[tuple[int, int], str]) -> dict[str, list]:
+    kinds: dict[str, list] = {"inserted": [], "deleted": [], "promoted": [], "demoted": [], "updated": []}
+    for (company, user), role in after.items():
+        old = before.get((company, user))
+        if old is None:
+            kinds["inserted"].append(user)
+        elif role != old:
+            kinds["promoted" if role == OWNER else "demoted" if old == OWNER else "updated"].append(user)
+    kinds["deleted"] = [user for (company, user) in before.keys() - after.keys()]
+    return kinds
+
+
+def _assignments(before: set[tuple[int, int]], after: set[tuple[int, int]]) -> dict[str, list]:
+    return {"inserted": [user for user, _ in after - before], "deleted": [user for user, _ in before - after]}
+
+
+def change_counts(changes: Changes) -> dict[str, dict[str, int]]:
+    """Table → change kind → how many rows (a user with two new memberships counts twice)."""
+    return {table: {kind: len(ids) for kind, ids in kinds.items()} for table, kinds in changes.items()}
+
+
+def change_examples(changes: Changes, count: int) -> dict[str, dict[str, list[int]]]:
+    """Table → change kind → the first ``count`` distinct JodGig ids."""
+    return {table: {kind: sorted(set(ids))[:count] for kind, ids in kinds.items()} for table, kinds in changes.items()}
