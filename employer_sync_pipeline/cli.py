@@ -14,6 +14,7 @@ from .domain.explanation_text import render_explanation
 from .explain import explain_employer, explain_talent
 from .orchestration.jit import jit_job_name, jit_op_name, jit_run_config
 from .orchestration.local_runs import execute_job_here
+from .orchestration.ops import op_name
 from .orchestration.reporting import scope_counts_table
 from .settings import Settings
 from .sync.databases import platform_engine
@@ -115,3 +116,39 @@ def explain(employer_id: int | None, talent_id: int | None, as_json: bool, show_
     else:
         explanation = explain_talent(talent_id, show_pii=show_pii)
     click.echo(json.dumps(explanation.as_json(), indent=2) if as_json else render_explanation(explanation))
+
+
+@main.command()
+@click.option("--full-refresh", is_flag=True, help="Plan a full refresh: the drift report of the whole platform.")
+@click.option("--talents", is_flag=True, help="Plan the talent sync instead of the employer sync.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
+def plan(full_refresh: bool, talents: bool, as_json: bool) -> None:
+    """What a sync started now would change, from the same steps with every write rolled back."""
+    sync = TALENT_SYNC if talents else EMPLOYER_SYNC
+    watermark_op, log_op = op_name(sync, "compute_watermark"), op_name(sync, "write_sync_log")
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        "ops": {watermark_op: {"config": {"full_refresh": full_refresh, "dry_run": True}}},
+    }
+    with dg.DagsterInstance.get() as instance, execute_job_here(f"{sync.name}_sync_job", run_config, instance) as run:
+        if not run.success:
+            raise click.ClickException(f"the plan run {run.run_id} failed; see the errors above")
+        report = run.output_for_node(log_op).plan
+    click.echo(json.dumps({**report.as_json(), "run_id": run.run_id}, indent=2, default=str) if as_json
+               else _plan_summary(report, run.run_id))
+
+
+def _plan_summary(report, run_id: str) -> str:
+    lines = [
+        f"Plan of a {report.mode} {report.sync} sync (run {run_id}); nothing was written.",
+        f"window (UTC): [{report.watermark_from or 'the beginning'}, {report.watermark_to})",
+        "Records: " + ", ".join(f"{count} {name}" for name, count in report.records.items()),
+        "Sets: " + ", ".join(f"{key} {count}" for key, count in report.scope_counts.items()),
+        "Changes per platform table (first JodGig ids):" if report.tables else "No platform row would change.",
+    ]
+    for table, kinds in report.tables.items():
+        for kind, count in kinds.items():
+            lines.append(f"  {table}: {count} {kind} ({', '.join(map(str, report.examples[table][kind][:10]))}…)")
+    lines += [f"Would fail: {entry['remote_gig_user_id']}: {entry['error']}: {entry['message']}"
+              for entry in report.failures[:_SHOWN_FAILURES]]
+    return "\n".join(lines)

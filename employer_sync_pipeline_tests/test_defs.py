@@ -11,7 +11,7 @@ def test_every_job_and_schedule_resolves():
     for job in repository.get_all_jobs():
         assert job.graph is not None
     assert {s.name for s in repository.schedule_defs} == {
-        "employer_sync_hourly", "talent_sync_hourly", "platform_checks_daily"}
+        "employer_sync_hourly", "talent_sync_hourly", "platform_checks_daily", "employer_drift_report_daily"}
     assert {s.name for s in repository.sensor_defs} == {"employer_login_sensor", "report_failed_runs_to_sentry"}
     assert defs.get_sensor_def("employer_login_sensor").job_name == "employer_jit_sync_job"
 

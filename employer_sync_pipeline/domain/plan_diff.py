@@ -30,7 +30,7 @@ Changes = dict[str, dict[str, list[int]]]
 
 
 def diff_states(before: PlatformState, after: PlatformState) -> Changes:
-    """Table → change kind → the JodGig id of each changed row, sorted (kinds without changes are left out)."""
+    """Table → change kind → the JodGig id of each changed row, sorted; tables and kinds without changes left out."""
     changes = {
         "identities_users": _keyed(before.identities, after.identities, _STATUS_INDEX["identities_users"]),
         "org_organisations": _keyed(before.organisations, after.organisations, _STATUS_INDEX["org_organisations"]),
@@ -38,7 +38,8 @@ def diff_states(before: PlatformState, after: PlatformState) -> Changes:
         "org_memberships": _memberships(before.memberships, after.memberships),
         "org_outlet_assignments": _assignments(before.assignments, after.assignments),
     }
-    return {table: {kind: sorted(ids) for kind, ids in kinds.items() if ids} for table, kinds in changes.items()}
+    found = {table: {kind: sorted(ids) for kind, ids in kinds.items() if ids} for table, kinds in changes.items()}
+    return {table: kinds for table, kinds in found.items() if kinds}
 
 
 def _keyed(before: Mapping[Hashable, tuple], after: Mapping[Hashable, tuple], status: int) -> dict[str, list]:

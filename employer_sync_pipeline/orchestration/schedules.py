@@ -29,4 +29,17 @@ def build_schedules(
             execution_timezone="Asia/Singapore",
             default_status=default_status,
         ),
+        drift_report_daily(sync_jobs["employer_sync_job"]),
     ]
+
+
+def drift_report_daily(job: dg.JobDefinition) -> dg.ScheduleDefinition:
+    """A planned full refresh every morning: how far the platform has drifted from JodGig. Off until turned on."""
+    return dg.ScheduleDefinition(
+        name="employer_drift_report_daily",
+        job=job,
+        cron_schedule="15 6 * * *",
+        execution_timezone="Asia/Singapore",
+        run_config={"ops": {"compute_watermark": {"config": {"full_refresh": True, "dry_run": True}}}},
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+    )
