@@ -22,6 +22,7 @@ or no-op, from this invocation), what the copies hold, and writes the figures to
 """
 
 import json
+import os
 import resource
 import tempfile
 import time
@@ -66,29 +67,37 @@ PEERS = (
 
 @dataclass
 class Run:
-    """One measured run of one contender (this project or a peer), first or no-op."""
+    """One measured run of one contender (this project or a peer), first or no-op.
+
+    ``load_average`` is the machine's 1-minute load average as the run started: on a shared
+    machine, what the other tenants were doing to its wall time.
+    """
 
     contender: str
     kind: str
     measurement: Measurement
+    load_average: float
 
 
 def measure_peer(peer: Peer, kind: str, env: dict[str, str], work_dir: str) -> Run:
+    load = os.getloadavg()[0]
     out, timing = run_child(peer.module, [*peer.args, "--work-dir", work_dir], env)
     measurement = Measurement(
         f"{peer.name}, {kind}", out["wall_seconds"], out["peak_rss_mib"], out["ru_maxrss_mib"], **timing,
         records=out["rows"], unit="rows", details={"rows_by_table": out["rows_by_table"]},
     )  # fmt: skip
-    return Run(peer.name, kind, measurement)
+    return Run(peer.name, kind, measurement, load)
 
 
 def measure_project(platform: servers.PlatformTestDatabase, env: dict[str, str]) -> tuple[list[Run], int]:
     """The full employer sync and the no-op incremental run; and the rows the full sync wrote."""
+    full_load = os.getloadavg()[0]
     full = measure_job(f"{PROJECT}, full employer sync", "employer", env, None, platform.engine)
     with platform.engine.connect() as conn:
         written = sum(platform_totals(conn).values())
+    no_op_load = os.getloadavg()[0]
     no_op = measure_job(f"{PROJECT}, incremental with no changes", "employer", env, None, platform.engine)
-    return [Run(PROJECT, FIRST, full), Run(PROJECT, NO_OP, no_op)], written
+    return [Run(PROJECT, FIRST, full, full_load), Run(PROJECT, NO_OP, no_op, no_op_load)], written
 
 
 def results_table(runs: list[Run], written: int) -> pd.DataFrame:
@@ -111,6 +120,7 @@ def results_table(runs: list[Run], written: int) -> pd.DataFrame:
             "× Sling": f"{run.measurement.wall_seconds / reference[(SLING, run.kind)]:,.2f}",
             "× this project": f"{run.measurement.wall_seconds / reference[(PROJECT, run.kind)]:,.2f}",
             "peak RSS MiB": f"{run.measurement.peak_rss_mib:,.0f}",
+            "load": f"{run.load_average:.1f}",
         }
         for run in ordered
     ])  # fmt: skip
@@ -202,7 +212,8 @@ def report(figures: dict) -> None:
                f"Sling {versions['sling-linux-amd64']}\n")
     click.echo(results_table(figures["runs"], figures["project_rows_written"]).to_markdown(index=False))
     click.echo("\n× Sling, × this project: wall s over Sling's and over this project's run of the same kind "
-               "(first or no-op) in this invocation. Absolute figures are noisy on a shared machine.")
+               f"(first or no-op) in this invocation. load: the 1-minute load average as the run started, on "
+               f"{figures['machine']['cpu_count']} cores; the machine may be shared, so absolute figures are noisy.")
     counts, deleted = figures["jodgig_rows"], figures["deleted_outlet_links"]
     click.echo(f"\nWhat the copies hold: JodGig had {counts['copied']}, its users by role "
                f"{figures['jodgig_users_by_role']}; {deleted} outlet_user rows were hard-deleted before the "
@@ -224,7 +235,10 @@ def write_json(figures: dict, started_at: str) -> None:
         "started_at": started_at,
         "finished_at": _now(),
         "parent_ru_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "runs": [{"contender": run.contender, "kind": run.kind, **asdict(run.measurement)} for run in figures["runs"]],
+        "runs": [
+            {"contender": run.contender, "kind": run.kind, "load_average": run.load_average, **asdict(run.measurement)}
+            for run in figures["runs"]
+        ],
     }
     PEERS_RESULTS_FILE.parent.mkdir(exist_ok=True)
     PEERS_RESULTS_FILE.write_text(json.dumps(payload, indent=2, default=str) + "\n")
