@@ -62,6 +62,13 @@ def apply_changes(writer: sa.Engine, employers: int, seed: int = 1) -> Changes:
     return Changes(len(renamed), deleted, len(touched), len(touched_staff), len(linked), len(changed))
 
 
+def delete_outlet_links(writer: sa.Engine, count: int) -> int:
+    """Hard-delete one ``outlet_user`` row each of the first ``count`` linked managers, touching no ``updated_at``."""
+    with writer.begin() as conn:
+        links = {(row.user_id, row.outlet_id) for row in conn.execute(sa.select(outlet_user))}
+        return _delete_a_link_each(conn, sorted({user_id for user_id, _ in links})[:count], links)
+
+
 def _delete_a_link_each(conn: sa.Connection, user_ids: list[int], links: set[tuple[int, int]]) -> int:
     """Hard-delete one ``outlet_user`` row of each of these users that has one."""
     wanted, pairs = set(user_ids), {}

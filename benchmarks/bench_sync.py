@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from employer_sync_pipeline.db.platform_stats import platform_totals
 from employer_sync_pipeline.db.platform_tables import gig_sync_logs
-from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
+from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, DemoSummary, generate_demo_data
 from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
 from employer_sync_pipeline_tests.support import servers
 
@@ -194,15 +194,21 @@ def compare_platforms(synced: dict[str, int], baseline: dict[str, int], baseline
     )
 
 
+def load_demo_data(jodgig: servers.JodgigTestDatabase, scale: int) -> tuple[DemoSummary, int]:
+    """The demo data set at ``scale``, then the e-mails the sync would reject repaired: its summary and that count."""
+    with jodgig.writer.begin() as conn:
+        summary = generate_demo_data(conn, scale=scale)
+    with jodgig.writer.begin() as conn:
+        repaired = repair_rejected_emails(conn)
+    return summary, repaired
+
+
 def run_benchmark(scale: int, baseline_limit: int, batch_size: int | None) -> dict:
     """Everything, on fresh databases dropped at the end; returns the figures."""
     jodgig, platform = servers.create_jodgig_database(), servers.create_platform_database()
     baseline_platform = None
     try:
-        with jodgig.writer.begin() as conn:
-            summary = generate_demo_data(conn, scale=scale)
-        with jodgig.writer.begin() as conn:
-            repaired = repair_rejected_emails(conn)
+        summary, repaired = load_demo_data(jodgig, scale)
         with tempfile.TemporaryDirectory(prefix="bench_sync_dagster_home_") as home:
             env = job_env(jodgig, platform, home)
             runs = [
