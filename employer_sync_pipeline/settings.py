@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from sentry_sdk.utils import BadDsn, Dsn
 from sqlalchemy.engine import make_url
 
 from .db.limits import ConnectionLimits
@@ -91,7 +92,7 @@ class Settings:
             platform_database_url=_database_url(env, "PLATFORM_DATABASE_URL"),
             jodgig_timezone=_timezone(env),
             obsolete_company_ids=_parse_ids(env.get("JODGIG_OBSOLETE_COMPANY_IDS")),
-            sentry_dsn=env.get("SENTRY_DSN") or None,
+            sentry_dsn=_sentry_dsn(env),
             data_dir=Path(env.get("DAGSTER_HOME") or Path.cwd() / ".data"),
             limits=limits,
             jit_limits=limits.tightened(_seconds(env, "JIT_LOCK_TIMEOUT_SECONDS"), _seconds(env, "JIT_TIMEOUT_SECONDS")),
@@ -132,6 +133,20 @@ def _seconds(env: Mapping[str, str], name: str) -> float:
             f"Unset it for the default ({LIMIT_DEFAULTS[name]:g} s)."
         )
     return value
+
+
+def _sentry_dsn(env: Mapping[str, str]) -> str | None:
+    raw = env.get("SENTRY_DSN") or None
+    if raw is None:
+        return None
+    try:
+        Dsn(raw)
+    except BadDsn:
+        raise SettingsError(
+            "SENTRY_DSN is not a Sentry DSN; expected e.g. https://<key>@o123.ingest.sentry.io/456 "
+            "(copy it from the Sentry project's Client Keys), or unset it to turn reporting off"
+        ) from None
+    return raw
 
 
 def _timezone(env: Mapping[str, str]) -> str:

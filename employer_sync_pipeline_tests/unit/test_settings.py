@@ -33,9 +33,10 @@ def test_defaults_bound_every_wait():
         ({"PLATFORM_DATABASE_URL": "mysql+pymysql://u:s3cret@db/platform"}, ["PLATFORM_DATABASE_URL", "'mysql'"]),
         ({"JODGIG_DATABASE_URL": "postgresql+psycopg2://u:s3cret@db/jodgig"}, ["JODGIG_DATABASE_URL", "mysql"]),
         ({"JODGIG_DATABASE_URL": "oracle://u:s3cret@db/jodgig"}, ["JODGIG_DATABASE_URL"]),
+        ({"SENTRY_DSN": "s3cret-key-without-a-host"}, ["SENTRY_DSN", "Client Keys"]),
     ],
     ids=["unknown-zone", "negative", "zero", "not-a-number", "infinite", "nan", "runtime-with-unit",
-         "bad-ids", "not-a-url", "psycopg3", "platform-on-mysql", "jodgig-on-postgres", "unsupported"],
+         "bad-ids", "not-a-url", "psycopg3", "platform-on-mysql", "jodgig-on-postgres", "unsupported", "sentry-dsn"],
 )
 def test_a_bad_setting_names_its_variable_and_never_the_secret(env, names):
     with pytest.raises(SettingsError) as raised:
