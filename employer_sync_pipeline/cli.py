@@ -16,7 +16,7 @@ from .orchestration.jit import jit_job_name, jit_op_name, jit_run_config
 from .orchestration.local_runs import execute_job_here
 from .orchestration.ops import op_name
 from .orchestration.reporting import scope_counts_table
-from .settings import Settings
+from .settings import CodeLocationSettings, Settings, SettingsError
 from .sync.databases import platform_engine
 from .sync.jit import FAILED, JitResult
 from .sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
@@ -27,6 +27,11 @@ _SHOWN_FAILURES = 10
 @click.group()
 def main() -> None:
     """Operate the JodGig → platform sync."""
+    try:
+        Settings.from_env()
+        CodeLocationSettings.from_env()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()

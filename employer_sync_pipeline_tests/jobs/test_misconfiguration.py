@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -78,3 +79,14 @@ def test_an_unknown_zone_fails_the_code_location_load_naming_the_variable():
     last_line = done.stderr.strip().splitlines()[-1]
     assert last_line.startswith("employer_sync_pipeline.settings.SettingsError: JODGIG_TIMEZONE must be")
     assert "ZoneInfoNotFoundError" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["demo", "plan", "jit --employer 1", "explain --employer 1"])
+def test_the_cli_names_a_bad_setting_without_a_traceback(command):
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "employer-sync"), *command.split()],
+        env={**os.environ, "JODGIG_TIMEZONE": "Mars/Olympus_Mons"}, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: JODGIG_TIMEZONE must be an IANA time zone")
+    assert "Traceback" not in done.stderr
