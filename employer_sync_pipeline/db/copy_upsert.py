@@ -27,13 +27,36 @@ def copy_value(value: Any) -> str:
         return "\\N"
     if isinstance(value, str):
         return value.translate(_COPY_ESCAPES)
-    if isinstance(value, bool):
-        return "t" if value else "f"
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} given for a UTC column")
-        return value.isoformat()
+        return _copy_datetime(value)
     return str(value)
+
+
+def _copy_text(value: str | None) -> str:
+    return "\\N" if value is None else value.translate(_COPY_ESCAPES)
+
+
+def _copy_datetime(value: datetime | None) -> str:
+    if value is None:
+        return "\\N"
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r} given for a UTC column")
+    return value.isoformat()
+
+
+def _copy_number(value: int | None) -> str:
+    return "\\N" if value is None else str(value)
+
+
+def _encoder(column: sa.Column):
+    """The text-format encoder of one column, chosen once per COPY rather than per value."""
+    if isinstance(column.type, sa.String):
+        return _copy_text
+    if isinstance(column.type, (sa.Integer, sa.BigInteger)):
+        return _copy_number
+    if isinstance(column.type, sa.types.TypeDecorator) and isinstance(column.type.impl, sa.DateTime):
+        return _copy_datetime
+    return copy_value
 
 
 def staging_table(table: sa.Table, columns: Sequence[str]) -> sa.Table:
@@ -56,19 +79,25 @@ def stage_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, An
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging.name} ON COMMIT DELETE ROWS AS "
         f"SELECT {', '.join(selected)} FROM {table.name} WITH NO DATA"
     )
-    conn.exec_driver_sql(f"TRUNCATE {staging.name}")
-    copy_rows(conn, staging, rows, columns)
+    # ON COMMIT DELETE ROWS empties it between transactions; this, within one. (TRUNCATE costs
+    # file operations each time: ~4 ms, against well under 1 ms for an empty DELETE.)
+    conn.exec_driver_sql(f"DELETE FROM {staging.name}")
+    copy_rows(conn, table, rows, columns, into=staging.name)
     return staging
 
 
-def copy_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> int:
-    """``COPY`` ``rows`` into ``table``'s ``columns`` (the others take their defaults); returns the rows copied."""
+def copy_rows(
+    conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], into: str | None = None
+) -> int:
+    """``COPY`` ``rows`` into ``table``'s ``columns`` (the others take their defaults); returns the rows copied.
+
+    ``into`` names a staging table of ``table`` to copy into instead.
+    """
+    encoders = [(name, _encoder(table.c[name])) for name in columns]
     buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(copy_value(row[name]) for name in columns))
-        buffer.write("\n")
+    buffer.writelines("\t".join([encode(row[name]) for name, encode in encoders]) + "\n" for row in rows)
     buffer.seek(0)
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    statement = f"COPY {into or table.name} ({', '.join(columns)}) FROM STDIN"
     dbapi_error = conn.dialect.dbapi.Error
     try:
         with conn.connection.dbapi_connection.cursor() as cursor:
@@ -82,10 +111,3 @@ def copy_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any
 def insert_from_staging(insert: postgresql.Insert, staging: sa.Table) -> postgresql.Insert:
     """``insert`` taking its rows from ``staging``."""
     return insert.from_select([c.name for c in staging.columns], sa.select(*staging.columns))
-
-
-def ids_of_staged_keys(conn: Connection, table: sa.Table, staging: sa.Table, key: Sequence[str]) -> dict[tuple, int]:
-    """Key → id of ``table``'s row, for every staged key."""
-    match = sa.and_(*(table.c[name] == staging.c[name] for name in key))
-    query = sa.select(table.c.id, *(table.c[name] for name in key)).join_from(table, staging, match)
-    return {tuple(found): row_id for row_id, *found in conn.execute(query)}

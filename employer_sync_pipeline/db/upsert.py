@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from .copy_upsert import ids_of_staged_keys, insert_from_staging, stage_rows
+from .copy_upsert import insert_from_staging, stage_rows
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -60,13 +60,11 @@ def upsert_returning_ids(
         index_elements=[table.c[name] for name in key],
         set_={**{name: excluded[name] for name in update}, "updated_at": sa.func.now()},
         where=condition,
-    )
-    if staging is not None:
-        written = conn.execute(statement).rowcount
-        return ids_of_staged_keys(conn, table, staging, key), written
-    returned = statement.returning(table.c.id, *(table.c[name] for name in key))
-    ids = {tuple(found): row_id for row_id, *found in conn.execute(returned, rows)}
+    ).returning(table.c.id, *(table.c[name] for name in key))
+    ids = {tuple(found): row_id for row_id, *found in conn.execute(statement, None if staging is not None else rows)}
     written = len(ids)
+    # An IN list walks the key's unique index; a join with the staging table, which has no
+    # statistics, can get a hash join over the whole table instead.
     missing = {tuple(row[name] for name in key) for row in rows} - ids.keys()
     ids.update(find_ids(conn, table, key, missing))
     return ids, written
