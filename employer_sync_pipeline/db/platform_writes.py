@@ -19,7 +19,8 @@ from .platform_tables import (
     org_outlet_assignments,
     org_outlets,
 )
-from .upsert import find_ids, upsert_returning_ids
+from .copy_upsert import copy_rows
+from .upsert import find_ids, upsert_returning_ids, uses_copy
 
 _IDENTITY_COLUMNS = [name for name in IdentityRow.__slots__ if name != "remote_gig_user_id"] + ["status"]
 
@@ -247,6 +248,8 @@ def insert_assignments(conn: Connection, pairs: Collection[tuple[int, int]]) -> 
     if not pairs:
         return 0
     rows = [{"org_membership_id": m, "org_outlet_id": o} for m, o in pairs]
+    if uses_copy(conn, len(rows)):
+        return copy_rows(conn, org_outlet_assignments, rows, ["org_membership_id", "org_outlet_id"])
     conn.execute(sa.insert(org_outlet_assignments), rows)
     return len(rows)
 

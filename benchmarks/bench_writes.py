@@ -1,0 +1,83 @@
+"""The PostgreSQL write path: ``COPY`` + staging table against multi-row VALUES, on the same rows.
+
+    python -m benchmarks.bench_writes [--rows 5000] [--repeat 5]
+
+On a fresh platform database, for each path: insert ``--rows`` employer identities, upsert them
+again unchanged (the no-op a re-run is), then with every name changed. Each figure is the best
+wall time of ``--repeat`` rounds, the two paths alternated within each round, so that other load
+on the machine hits both.
+"""
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from unittest import mock
+
+import click
+import sqlalchemy as sa
+
+from employer_sync_pipeline.db import platform_writes as pw
+from employer_sync_pipeline.db import upsert
+from employer_sync_pipeline.db.engines import create_platform_engine
+from employer_sync_pipeline.db.platform_tables import identities_users
+from employer_sync_pipeline.domain.mapping import IdentityRow
+from employer_sync_pipeline_tests.support import servers
+
+_T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+
+
+def identity_rows(count: int, name: str) -> list[IdentityRow]:
+    return [
+        IdentityRow(i, "employer", f"user{i}@example.com", name, "Tan", "+6591234567", _T0, _T0 + timedelta(seconds=i))
+        for i in range(1, count + 1)
+    ]
+
+
+def timed(engine: sa.Engine, rows: list[IdentityRow]) -> float:
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        pw.upsert_identities(conn, rows)
+    return time.perf_counter() - started
+
+
+def one_round(engine: sa.Engine, count: int) -> dict[str, float]:
+    figures = {}
+    with engine.begin() as conn:
+        conn.execute(sa.delete(identities_users))
+    figures["insert"] = timed(engine, identity_rows(count, "Ada"))
+    figures["unchanged"] = timed(engine, identity_rows(count, "Ada"))
+    figures["all changed"] = timed(engine, identity_rows(count, "Bea"))
+    return figures
+
+
+@click.command()
+@click.option("--rows", default=5000, show_default=True)
+@click.option("--repeat", default=5, show_default=True)
+def main(rows: int, repeat: int) -> None:
+    platform = servers.create_platform_database()
+    engine = create_platform_engine(platform.url)
+    paths: dict[str, Callable[[], dict[str, float]]] = {
+        "COPY + staging": lambda: one_round(engine, rows),
+        "multi-row VALUES": lambda: _without_copy(lambda: one_round(engine, rows)),
+    }
+    best: dict[str, dict[str, float]] = {}
+    try:
+        for _ in range(repeat):
+            for path, run in paths.items():
+                for case, seconds in run().items():
+                    best.setdefault(path, {})[case] = min(seconds, best.get(path, {}).get(case, float("inf")))
+    finally:
+        engine.dispose()
+        servers.drop_platform_database(platform)
+    for path, figures in best.items():
+        click.echo(f"{path:18} " + ", ".join(f"{case} {seconds * 1000:,.0f} ms" for case, seconds in figures.items())
+                   + f"  ({rows:,} identities, best of {repeat})")
+
+
+def _without_copy(run: Callable[[], dict[str, float]]) -> dict[str, float]:
+    with mock.patch.object(upsert, "COPY_MIN_ROWS", float("inf")):
+        return run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""The PostgreSQL COPY path of the guarded upsert writes exactly what the multi-row VALUES path writes."""
+
+from datetime import datetime, timedelta, timezone
+from unittest import mock
+
+import pytest
+import sqlalchemy as sa
+
+from employer_sync_pipeline.db import platform_writes as pw
+from employer_sync_pipeline.db import upsert
+from employer_sync_pipeline.db.platform_tables import (
+    identities_users,
+    org_memberships,
+    org_organisations,
+    org_outlet_assignments,
+    org_outlets,
+)
+from employer_sync_pipeline.domain.mapping import IdentityRow
+from employer_sync_pipeline.domain.records import Company, Outlet
+
+from ..support.servers import create_platform_database, drop_platform_database
+
+T0 = datetime(2026, 3, 1, 1, 0, tzinfo=timezone.utc)
+#: Text COPY's format must escape, and text it must keep: tabs, newlines, backslashes, 4-byte UTF-8, quotes.
+AWKWARD = ["tab\there", "line\nbreak\r", "back\\slash \\N", "emoji 😀 and 'quotes' \"too\"", ""]
+PATHS = {"copy": 0, "values": float("inf")}
+DUMPED = (identities_users, org_organisations, org_outlets, org_memberships, org_outlet_assignments)
+
+
+@pytest.fixture(params=list(PATHS))
+def path(request):
+    with mock.patch.object(upsert, "COPY_MIN_ROWS", PATHS[request.param]):
+        yield request.param
+
+
+def _identity(user_id: int, first_name: str | None, updated_at: datetime) -> IdentityRow:
+    return IdentityRow(user_id, "employer", f"u{user_id}@example.com", first_name, None, None, T0, updated_at)
+
+
+def _identities(engine) -> dict[int, tuple]:
+    i = identities_users
+    query = sa.select(i.c.remote_gig_user_id, i.c.id, i.c.first_name, i.c.last_name, i.c.remote_updated_at,
+                      i.c.updated_at, i.c.status)  # fmt: skip
+    with engine.connect() as conn:
+        return {row[0]: tuple(row[1:]) for row in conn.execute(query)}
+
+
+def _first_batch() -> list[IdentityRow]:
+    names = [*AWKWARD, None]
+    return [_identity(n, names[(n - 1) % len(names)], T0) for n in range(1, 301)]
+
+
+def test_insert_update_guard_and_no_op_are_the_same_on_both_paths(platform_db, path):
+    with platform_db.engine.begin() as conn:
+        ids, written = pw.upsert_identities(conn, _first_batch())
+    stored = _identities(platform_db.engine)
+    assert written == 300 and {uid: stored[uid][0] for uid in ids} == ids
+    assert [stored[n][1] for n in range(1, 7)] == [*AWKWARD, None]
+
+    later = [_identity(n, "Newer", T0 + timedelta(hours=1)) for n in range(1, 151)]
+    older = [_identity(n, "Older", T0 - timedelta(hours=1)) for n in range(151, 301)]
+    with platform_db.engine.begin() as conn:
+        again, written = pw.upsert_identities(conn, later + older)
+    after = _identities(platform_db.engine)
+    assert written == 150 and again == ids
+    assert {after[n][1] for n in range(1, 151)} == {"Newer"}
+    assert all(after[n] == stored[n] for n in range(151, 301)), "the guard keeps the newer rows, updated_at too"
+
+    with platform_db.engine.begin() as conn:
+        _, written = pw.upsert_identities(conn, later + older)
+    assert written == 0 and _identities(platform_db.engine) == after
+
+
+def test_both_paths_leave_identical_tables():
+    """The same writes to four tables through each path: every column equal but the timestamps of the write."""
+    tables = {}
+    for name, threshold in PATHS.items():
+        db = create_platform_database()
+        try:
+            with mock.patch.object(upsert, "COPY_MIN_ROWS", threshold), db.engine.begin() as conn:
+                _write_a_batch(conn)
+            tables[name] = _dump(db.engine)
+        finally:
+            drop_platform_database(db)
+    assert tables["copy"] == tables["values"]
+    assert [len(tables["copy"][t.name]) for t in DUMPED] == [300, 200, 400, 300, 300]
+
+
+def _write_a_batch(conn) -> None:
+    pw.upsert_identities(conn, _first_batch())
+    companies = [Company(c, f"Co {AWKWARD[c % 5]}", None if c % 2 else "", 1, None, None) for c in range(1, 201)]
+    org_ids, _ = pw.upsert_organisations(conn, companies)
+    outlets = [Outlet(o, 1 + o % 200, f"Outlet {o}", AWKWARD[o % 5], 1, None) for o in range(1, 401)]
+    outlet_ids, _ = pw.upsert_outlets(conn, outlets, org_ids)
+    identity_ids = list(pw.find_identity_ids(conn, range(1, 301)).values())
+    pw.upsert_memberships(conn, [(org_ids[1 + n % 200], identity_id, "admin") for n, identity_id in enumerate(identity_ids)])
+    memberships = pw.existing_memberships(conn, identity_ids)
+    pw.insert_assignments(conn, {(m.id, outlet_ids[1 + n % 400]) for n, m in enumerate(memberships)})
+
+
+def _dump(engine) -> dict[str, list[tuple]]:
+    with engine.connect() as conn:
+        return {
+            table.name: sorted(
+                tuple(row) for row in conn.execute(
+                    sa.select(*(c for c in table.columns if c.name not in ("created_at", "updated_at"))))
+            )
+            for table in DUMPED
+        }
+
+
+def test_a_value_too_long_is_a_data_error_of_the_write_on_both_paths(platform_db, path):
+    """Isolation fails exactly such a record, so the COPY path must raise what the VALUES path raises."""
+    too_long = Company(1, "Co", "U" * 21, 1, None, None)
+    with pytest.raises(sa.exc.DataError), platform_db.engine.begin() as conn:
+        pw.upsert_organisations(conn, [too_long, *(Company(c, "Co", None, 1, None, None) for c in range(2, 200))])
