@@ -6,6 +6,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from .jodgig_reads import install_cheap_datetimes
 from .limits import ConnectionLimits
 from .timeouts import DatabaseTimeout, TimeoutPolicy, timeout_message, wait_kind
 
@@ -93,6 +94,7 @@ def _mysql_session(dbapi_connection, limits: ConnectionLimits) -> None:
     # pymysql has no public setter: from now on a read may take as long as a statement may run,
     # plus the connect limit for a server that stopped answering.
     dbapi_connection._read_timeout = limits.jodgig_statement + limits.connect
+    install_cheap_datetimes(dbapi_connection)
 
 
 def _translate_timeouts(engine: Engine, policy: TimeoutPolicy) -> None:

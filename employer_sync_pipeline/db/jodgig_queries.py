@@ -11,7 +11,6 @@ from sqlalchemy.sql.expression import FunctionElement
 from ..domain.batching import batched
 from ..domain.records import Company, JodgigUser, Outlet, ScopeUser
 from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER, TALENT, canonical_role
-from .jodgig_reads import use_cheap_datetimes
 from .jodgig_tables import companies, outlet_user, outlets, super_hq_external_companies, users
 
 _IN_LIST_CHUNK = 5000
@@ -148,7 +147,7 @@ def load_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> li
     return [
         _user(JodgigUser, row)
         for chunk in _chunks(ids)
-        for row in _rows(conn, sa.select(*_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles)))
+        for row in conn.execute(sa.select(*_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles)))
     ]
 
 
@@ -158,7 +157,7 @@ def load_scope_users(conn: Connection, ids: Iterable[int], roles: Iterable[str])
     return [
         _user(ScopeUser, row)
         for chunk in _chunks(ids)
-        for row in _rows(conn, sa.select(*_SCOPE_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles)))
+        for row in conn.execute(sa.select(*_SCOPE_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles)))
     ]
 
 
@@ -166,7 +165,7 @@ def load_companies(conn: Connection, ids: Iterable[int]) -> dict[int, Company]:
     return {
         row.id: Company(*row)
         for chunk in _chunks(ids)
-        for row in _rows(conn, sa.select(*_COMPANY_COLUMNS).where(companies.c.id.in_(chunk)))
+        for row in conn.execute(sa.select(*_COMPANY_COLUMNS).where(companies.c.id.in_(chunk)))
     }
 
 
@@ -195,7 +194,7 @@ def load_outlets_of_companies(conn: Connection, company_ids: Iterable[int]) -> l
     return [
         Outlet(*row)
         for chunk in _chunks(company_ids)
-        for row in _rows(conn, sa.select(*_OUTLET_COLUMNS).where(outlets.c.company_id.in_(chunk)))
+        for row in conn.execute(sa.select(*_OUTLET_COLUMNS).where(outlets.c.company_id.in_(chunk)))
     ]
 
 
@@ -220,8 +219,7 @@ def load_hq_managers_of_companies(
     return [
         _user(ScopeUser, row)
         for chunk in _chunks(company_ids)
-        for row in _rows(
-            conn,
+        for row in conn.execute(
             sa.select(*_SCOPE_USER_COLUMNS).where(users.c.company_id.in_(chunk), users.c.role == HQ_MANAGER, others),
         )
     ]
@@ -248,9 +246,6 @@ def employer_logins_since(
     query = query.order_by(users.c.last_login_at, users.c.id).limit(limit)
     return [tuple(row) for row in conn.execute(query)]
 
-
-def _rows(conn: Connection, query: sa.Select) -> sa.CursorResult:
-    return use_cheap_datetimes(conn).execute(query)
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[tuple[int, ...]]:

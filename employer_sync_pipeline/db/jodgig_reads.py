@@ -11,7 +11,6 @@ from datetime import datetime
 
 from pymysql import converters
 from pymysql.constants import FIELD_TYPE
-from sqlalchemy.engine import Connection
 
 
 def decode_datetime(text: str) -> datetime | str:
@@ -22,14 +21,7 @@ def decode_datetime(text: str) -> datetime | str:
         return converters.convert_datetime(text)
 
 
-def use_cheap_datetimes(conn: Connection) -> Connection:
-    """Decode DATETIMEs on this pooled pymysql connection with :func:`decode_datetime`; returns ``conn``.
-
-    Other drivers (the embedded SQLite) are left alone. pymysql picks its converters per
-    result, so this holds from the next statement on.
-    """
-    decoders = getattr(conn.connection.dbapi_connection, "decoders", None)
-    if decoders is not None:
-        decoders[FIELD_TYPE.DATETIME] = decode_datetime
-        decoders[FIELD_TYPE.TIMESTAMP] = decode_datetime
-    return conn
+def install_cheap_datetimes(dbapi_connection) -> None:
+    """Decode DATETIMEs on this pymysql connection with :func:`decode_datetime` (engines.py calls it on connect)."""
+    dbapi_connection.decoders[FIELD_TYPE.DATETIME] = decode_datetime
+    dbapi_connection.decoders[FIELD_TYPE.TIMESTAMP] = decode_datetime

@@ -121,14 +121,9 @@ def build_compute_backfill_window(sync: SyncDefinition) -> dg.OpDefinition:
 def build_select_in_scope(sync: SyncDefinition) -> dg.OpDefinition:
     @dg.op(name=f"select_{sync.name}s_in_scope")
     def select_users_in_scope(context: dg.OpExecutionContext, start: RunStart, jodgig_db: JodgigDatabase) -> Selection:
-        """Users changed in the window by any change source, counted by set."""
+        """Users changed in the window by any change source; their batches classify them, once each."""
         selection = select_in_scope(sync, jodgig_db.engine, start.window, jodgig_db.rules)
-        context.add_output_metadata(
-            {
-                "selected": len(selection.user_ids),
-                "scope_counts": scope_counts_markdown(selection.scope_counts, sync.scope_labels),
-            }
-        )
+        context.add_output_metadata({"selected": len(selection.user_ids)})
         return selection
 
     return select_users_in_scope

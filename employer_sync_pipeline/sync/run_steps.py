@@ -26,11 +26,6 @@ class Selection:
     user_ids: tuple[int, ...]
     full_refresh: bool
 
-    @property
-    def scope_counts(self) -> dict[str, int]:
-        """Empty: a record is classified once, by its batch; the run's set counts are the sync log's."""
-        return {}
-
 
 def start_incremental_run(
     sync: SyncDefinition, source: Engine, platform: Engine, lookback: timedelta, full_refresh: bool
