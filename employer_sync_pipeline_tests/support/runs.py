@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from employer_sync_pipeline.db import platform_tables as p
+from employer_sync_pipeline.db.platform_state import read_platform_state
 from employer_sync_pipeline.definitions import defs
 
 
@@ -53,28 +54,14 @@ def identities(engine: Engine) -> dict[int, dict]:
 
 def memberships(engine: Engine) -> dict[tuple[int, int], str]:
     """(JodGig company id, JodGig user id) → role."""
-    m, o, i = p.org_memberships, p.org_organisations, p.identities_users
-    query = (
-        sa.select(o.c.remote_gig_company_id, i.c.remote_gig_user_id, m.c.role)
-        .join(o, o.c.id == m.c.organisation_id)
-        .join(i, i.c.id == m.c.identities_user_id)
-    )
     with engine.connect() as conn:
-        return {(company, user): role for company, user, role in conn.execute(query)}
+        return dict(read_platform_state(conn).memberships)
 
 
 def assignments(engine: Engine) -> set[tuple[int, int]]:
     """(JodGig user id, JodGig outlet id) pairs."""
-    a, m, i, oo = p.org_outlet_assignments, p.org_memberships, p.identities_users, p.org_outlets
-    query = (
-        sa.select(i.c.remote_gig_user_id, oo.c.remote_gig_outlet_id)
-        .select_from(a)
-        .join(m, m.c.id == a.c.org_membership_id)
-        .join(i, i.c.id == m.c.identities_user_id)
-        .join(oo, oo.c.id == a.c.org_outlet_id)
-    )
     with engine.connect() as conn:
-        return set(conn.execute(query).all())
+        return set(read_platform_state(conn).assignments)
 
 
 def sync_logs(engine: Engine) -> list[dict]:
