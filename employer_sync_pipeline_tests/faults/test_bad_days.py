@@ -22,10 +22,10 @@ from employer_sync_pipeline.definitions import defs
 from employer_sync_pipeline.jit import sync_employer_now
 
 from ..support.dagster_stack import DAGSTER_YAML, dagster_stack, launch_run, run_failure_message, wait_for_run
+from ..support.locks import sync_lock_held_elsewhere
 from ..support.platform_state import comparable_state
 from ..support.runs import identities, run_errors, snapshot, sync_logs
 from .test_faults import (
-    LOCK_KEY,
     assert_same_state,
     report,
     run_in_process,
@@ -215,17 +215,10 @@ def test_a_run_waiting_for_another_runs_lock_says_so_and_gives_up_before_its_max
     sync_env, jodgig, platform_db, caplog
 ):
     a_small_employer_world(jodgig)
-    holder = platform_db.engine.connect()
-    try:
-        holder.execute(sa.select(sa.func.pg_advisory_lock(LOCK_KEY)))
-        holder.commit()
+    with sync_lock_held_elsewhere(platform_db.engine):
         started = time.monotonic()
         blocked, logs = run_in_process_with_tags({"dagster/max_runtime": "8"})
         waited = time.monotonic() - started
-    finally:
-        holder.execute(sa.select(sa.func.pg_advisory_unlock(LOCK_KEY)))
-        holder.commit()
-        holder.close()
     report({"lock_wait_with_max_runtime_8_s": round(waited, 2)})
 
     assert not blocked.success

@@ -47,6 +47,7 @@ from employer_sync_pipeline.sync.run_steps import select_in_scope
 from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
 
 from ..support.demo_repair import repair_rejected_emails
+from ..support.locks import sync_lock_held_elsewhere
 from ..support.platform_state import comparable_state
 from ..support.runs import identities, run_errors, sync_logs
 from ..support.servers import create_platform_database, drop_platform_database
@@ -558,17 +559,10 @@ def test_a_run_that_cannot_take_the_lock_stops_cleanly_and_the_next_one_runs(syn
     owner = jodgig.user("HQ_MANAGER", company)
     jodgig.user("OUTLET_MANAGER", company)
 
-    holder = platform_db.engine.connect()
-    try:
-        holder.execute(sa.select(sa.func.pg_advisory_lock(LOCK_KEY)))
-        holder.commit()
+    with sync_lock_held_elsewhere(platform_db.engine):
         started = time.monotonic()
         blocked = run_in_process(**_lock_resources(wait_seconds=2))
         waited = time.monotonic() - started
-    finally:
-        holder.execute(sa.select(sa.func.pg_advisory_unlock(LOCK_KEY)))
-        holder.commit()
-        holder.close()
     report({"blocked_run_s": round(waited, 2)})
 
     assert not blocked.success

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-import sqlalchemy as sa
 
 from employer_sync_pipeline.db import jodgig_tables as t
 from employer_sync_pipeline.db.platform_state import read_platform_state
@@ -19,10 +18,8 @@ from employer_sync_pipeline.orchestration.resources import JodgigDatabase, Platf
 from employer_sync_pipeline.orchestration.sentry import SentryResource
 from employer_sync_pipeline.sync.plan import SHOWN_IDS
 
+from ..support.locks import sync_lock_held_elsewhere
 from ..support.runs import run_employer_sync, run_errors, snapshot, sync_logs
-
-LOCK_KEY_NAME = "sync:employer"
-
 
 def run(full_refresh: bool = False, dry_run: bool = False, resources: dict | None = None, batch_size: int = 2):
     config = {"ops": {"compute_watermark": {"config": {"full_refresh": full_refresh, "dry_run": dry_run}},
@@ -134,19 +131,10 @@ def test_a_plan_reports_in_the_run_and_not_as_materializations(sync_env, jodgig,
 
 
 def test_a_plan_holds_the_same_run_lock(sync_env, jodgig, platform_db):
-    from employer_sync_pipeline.db.locks import lock_key
-
     jodgig.user("HQ_MANAGER", jodgig.company())
-    holder = platform_db.engine.connect()
-    try:
-        holder.execute(sa.select(sa.func.pg_advisory_lock(lock_key(LOCK_KEY_NAME))))
-        holder.commit()
+    with sync_lock_held_elsewhere(platform_db.engine):
         blocked = run(dry_run=True, resources={"jodgig_db": JodgigDatabase(), "platform_db": PlatformDatabase(),
                                                "sentry": SentryResource(), "sync_lock": SyncRunLock(wait_seconds=2)})
-    finally:
-        holder.execute(sa.select(sa.func.pg_advisory_unlock(lock_key(LOCK_KEY_NAME))))
-        holder.commit()
-        holder.close()
     assert not blocked.success and "still holds its lock" in run_errors(blocked)
 
 
