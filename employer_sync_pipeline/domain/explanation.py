@@ -14,9 +14,6 @@ from .mapping import IdentityRow
 from .masking import mask_email, mask_name, mask_phone
 from .organisation import Membership, OwnerReason
 
-EMPLOYER_KIND = "employer"
-TALENT_KIND = "talent"
-
 
 @dataclass(frozen=True, slots=True)
 class UserFacts:

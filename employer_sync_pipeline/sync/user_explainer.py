@@ -15,11 +15,10 @@ from ..db.platform_reads import assignments_of_user, identity_of_user, membershi
 from ..db.platform_writes import membership_company_ids
 from ..db.sync_log import failures_of_user
 from ..domain import explanation_rules as rules_text
+from ..domain.employer_plan import EMPLOYER as EMPLOYER_KIND
 from ..domain.employer_plan import plan_employer
 from ..domain.errors import RecordError
 from ..domain.explanation import (
-    EMPLOYER_KIND,
-    TALENT_KIND,
     Explanation,
     LoggedFailure,
     PlatformAssignment,
@@ -30,7 +29,7 @@ from ..domain.explanation import (
 from ..domain.mapping import IdentityRow
 from ..domain.organisation import Membership, resolve_owner_with_reason
 from ..domain.scope import EMPLOYER_ROLES, TALENT
-from ..domain.talent import classify_talent, plan_talent
+from ..domain.talent import TALENT_KIND, classify_talent, plan_talent
 from .employer_facts import EmployerBatchFacts, load_employer_batch
 from .identity import reject_duplicate_emails
 from .settings import SourceRules

@@ -22,15 +22,10 @@ from employer_sync_pipeline.definitions import defs
 from employer_sync_pipeline.jit import sync_employer_now
 
 from ..support.dagster_stack import DAGSTER_YAML, dagster_stack, launch_run, run_failure_message, wait_for_run
+from ..support.fault_runs import assert_same_state, report, run_in_process, uninterrupted_state
 from ..support.locks import sync_lock_held_elsewhere
 from ..support.platform_state import comparable_state
 from ..support.runs import identities, run_errors, snapshot, sync_logs
-from .test_faults import (
-    assert_same_state,
-    report,
-    run_in_process,
-    uninterrupted_state,
-)
 
 PROJECT = Path(__file__).resolve().parents[2]
 #: How much later than its limit a failure may come: connection set-up, Dagster's own steps.

@@ -33,7 +33,6 @@ from employer_sync_pipeline.db import jodgig_tables as jt
 from employer_sync_pipeline.db import platform_tables as p
 from employer_sync_pipeline.db.engines import APPLICATION_NAME
 from employer_sync_pipeline.db.locks import lock_key
-from employer_sync_pipeline.definitions import defs, sync_jobs
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
 from employer_sync_pipeline.domain.batching import batched
 from employer_sync_pipeline.domain.mapping import normalise_email
@@ -48,9 +47,9 @@ from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
 
 from ..support.demo_repair import repair_rejected_emails
 from ..support.locks import sync_lock_held_elsewhere
+from ..support.fault_runs import assert_same_state, report, run_in_process, uninterrupted_state
 from ..support.platform_state import comparable_state
 from ..support.runs import identities, run_errors, sync_logs
-from ..support.servers import create_platform_database, drop_platform_database
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 JOB_ARGS = ("job", "execute", "-m", "employer_sync_pipeline.definitions", "-j", "employer_sync_job")
@@ -186,40 +185,6 @@ def count_rows(engine: Engine, table: sa.Table) -> int:
         return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
 
-def run_in_process(**resources):
-    """One ``employer_sync_job`` run in this process, with the default config (batch size does not
-    change the outcome: the demo gives the same platform at 200, 1,000 and 5,000 per batch)."""
-    if resources:
-        return sync_jobs["employer_sync_job"].execute_in_process(resources=resources, raise_on_error=False)
-    return defs.get_job_def("employer_sync_job").execute_in_process(raise_on_error=False)
-
-
-def assert_same_state(actual: dict[str, set[tuple]], expected: dict[str, set[tuple]]) -> None:
-    assert actual.keys() == expected.keys()
-    problems = []
-    for table in expected:
-        missing, extra = expected[table] - actual[table], actual[table] - expected[table]
-        if missing or extra:
-            problems.append(
-                f"{table}: {len(actual[table])} rows vs {len(expected[table])} expected; "
-                f"missing e.g. {sorted(missing, key=repr)[:3]}; unexpected e.g. {sorted(extra, key=repr)[:3]}"
-            )
-    assert not problems, "the platform differs from a single uninterrupted run:\n" + "\n".join(problems)
-
-
-def uninterrupted_state(monkeypatch) -> tuple[dict[str, set[tuple]], list[dict]]:
-    """What one uninterrupted run makes of the same JodGig, on a second fresh platform database."""
-    reference = create_platform_database()
-    try:
-        with monkeypatch.context() as patch:
-            patch.setenv("PLATFORM_DATABASE_URL", reference.url)
-            result = run_in_process()
-        assert result.success, run_errors(result)
-        return comparable_state(reference.engine), sync_logs(reference.engine)
-    finally:
-        drop_platform_database(reference)
-
-
 def load_demo(jodgig_db, scale: int, monkeypatch, repair_emails: bool = False) -> dict[str, str]:
     """The demo data set at ``scale``; returns the settings a run needs beyond ``sync_env``."""
     with jodgig_db.writer.begin() as conn:
@@ -316,15 +281,6 @@ def wait_for_step_start(process: DagsterProcess, step: str) -> None:
 def failed_steps(output: str) -> list[str]:
     steps = set(re.findall(r'Execution of step "(upsert_batch\[batch_(\d+)\])" failed', output))
     return [name for name, _ in sorted(steps, key=lambda step: int(step[1]))]
-
-
-def report(figures: dict) -> None:
-    """The figures of a test, in its captured output (``pytest -rA`` or ``-s`` shows them)."""
-    shown = {key: value for key, value in figures.items() if key != "output"}
-    for key, value in shown.items():
-        if isinstance(value, list) and len(value) > 4:
-            shown[key] = [*value[:3], f"... {len(value)} in all"]
-    print("FIGURES", shown)
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from employer_sync_pipeline.db import jodgig_tables, platform_tables
 
-from ..support.servers import ddl
 
 PROJECT = Path(__file__).resolve().parents[2]
 SHARED_SPEC = PROJECT.parent / "shared" / "spec"

@@ -119,6 +119,7 @@ def test_the_run_does_what_explain_said(sync_env, jodgig, platform_db):
     run_employer_sync()
     after = explain_employer(second)
     assert after.memberships.platform[0].role == "owner"
+    assert explain_employer(first).memberships.platform[0].role == "admin"
     assert (after.memberships.to_add, after.memberships.to_delete, after.memberships.role_changes) == ((), (), ())
 
 

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from employer_sync_pipeline.domain import explanation_rules as r
+from employer_sync_pipeline.domain.employer_plan import EMPLOYER as EMPLOYER_KIND
 from employer_sync_pipeline.domain.explanation import (
-    EMPLOYER_KIND,
     Explanation,
     PlatformAssignment,
     PlatformIdentity,
