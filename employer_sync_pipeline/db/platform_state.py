@@ -10,13 +10,14 @@ from .platform_tables import identities_users, org_memberships, org_organisation
 def read_platform_state(conn: Connection) -> PlatformState:
     """Every row of the five synced tables, without surrogate ids and bookkeeping timestamps."""
     i, o, oo, m, a = identities_users, org_organisations, org_outlets, org_memberships, org_outlet_assignments
+    # Each keyed row: its JodGig id, then its status, then the other columns the sync writes.
     identities = sa.select(
-        i.c.remote_gig_user_id, i.c.kind, i.c.email, i.c.first_name, i.c.last_name, i.c.phone_number,
-        i.c.status, i.c.remote_created_at, i.c.remote_updated_at,
+        i.c.remote_gig_user_id, i.c.status, i.c.kind, i.c.email, i.c.first_name, i.c.last_name, i.c.phone_number,
+        i.c.remote_created_at, i.c.remote_updated_at,
     )
-    organisations = sa.select(o.c.remote_gig_company_id, o.c.name, o.c.uen, o.c.status)
+    organisations = sa.select(o.c.remote_gig_company_id, o.c.status, o.c.name, o.c.uen)
     outlets = sa.select(
-        oo.c.remote_gig_outlet_id, o.c.remote_gig_company_id, oo.c.name, oo.c.address, oo.c.status
+        oo.c.remote_gig_outlet_id, oo.c.status, o.c.remote_gig_company_id, oo.c.name, oo.c.address
     ).join(o, o.c.id == oo.c.organisation_id)
     memberships = (
         sa.select(o.c.remote_gig_company_id, i.c.remote_gig_user_id, m.c.role)

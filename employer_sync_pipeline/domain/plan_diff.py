@@ -14,7 +14,7 @@ OWNER = "owner"
 
 @dataclass(frozen=True)
 class PlatformState:
-    """The synced tables keyed by JodGig ids; values are the columns a sync writes (status last but one or last)."""
+    """The synced tables keyed by JodGig ids; a keyed row's values are its status first, then the columns a sync writes."""
 
     identities: Mapping[int, tuple] = field(default_factory=dict)
     organisations: Mapping[int, tuple] = field(default_factory=dict)
@@ -23,18 +23,15 @@ class PlatformState:
     assignments: set[tuple[int, int]] = field(default_factory=set)
 
 
-#: Where each keyed table keeps its status among its values.
-_STATUS_INDEX = {"identities_users": 5, "org_organisations": 2, "org_outlets": 3}
-
 Changes = dict[str, dict[str, list[int]]]
 
 
 def diff_states(before: PlatformState, after: PlatformState) -> Changes:
     """Table → change kind → the JodGig id of each changed row, sorted; tables and kinds without changes left out."""
     changes = {
-        "identities_users": _keyed(before.identities, after.identities, _STATUS_INDEX["identities_users"]),
-        "org_organisations": _keyed(before.organisations, after.organisations, _STATUS_INDEX["org_organisations"]),
-        "org_outlets": _keyed(before.outlets, after.outlets, _STATUS_INDEX["org_outlets"]),
+        "identities_users": _keyed(before.identities, after.identities),
+        "org_organisations": _keyed(before.organisations, after.organisations),
+        "org_outlets": _keyed(before.outlets, after.outlets),
         "org_memberships": _memberships(before.memberships, after.memberships),
         "org_outlet_assignments": _assignments(before.assignments, after.assignments),
     }
@@ -42,13 +39,13 @@ def diff_states(before: PlatformState, after: PlatformState) -> Changes:
     return {table: kinds for table, kinds in found.items() if kinds}
 
 
-def _keyed(before: Mapping[Hashable, tuple], after: Mapping[Hashable, tuple], status: int) -> dict[str, list]:
+def _keyed(before: Mapping[Hashable, tuple], after: Mapping[Hashable, tuple]) -> dict[str, list]:
     kinds: dict[str, list] = {"inserted": [], "updated": [], "deactivated": []}
     for key, row in after.items():
         old = before.get(key)
         if old is None:
             kinds["inserted"].append(key)
-        elif row[status] == DEACTIVATED_STATUS and old[status] != DEACTIVATED_STATUS:
+        elif row[0] == DEACTIVATED_STATUS and old[0] != DEACTIVATED_STATUS:
             kinds["deactivated"].append(key)
         elif row != old:
             kinds["updated"].append(key)
