@@ -14,11 +14,12 @@ from ..settings import Settings
 from ..sync.database_checks import check_database
 from ..sync.databases import jodgig_engine_and_rules, platform_engine
 from ..sync.dry_run import RolledBackPlatform
-from ..sync.run_lock import RunLock
+from ..sync.run_lock import RunInterrupted, RunLock
 from ..sync.settings import SourceRules
 
 #: The run tag naming the sync; dagster.yaml's run queue limits runs per value too.
 SYNC_CONCURRENCY_TAG = "employer_sync_pipeline/sync"
+_ENDED = (dg.DagsterRunStatus.CANCELING, dg.DagsterRunStatus.CANCELED, dg.DagsterRunStatus.FAILURE)
 #: Seconds after which run monitoring ends a run (dagster.yaml ``run_monitoring``).
 MAX_RUNTIME_TAG = "dagster/max_runtime"
 
@@ -105,12 +106,15 @@ class SyncRunLock(dg.ConfigurableResource):
         default=600, description="Longest wait for another run of the same sync; never more than half the run's max runtime."
     )
     _lock: RunLock | None = PrivateAttr(default=None)
+    _instance: dg.DagsterInstance | None = PrivateAttr(default=None)
+    _run_id: str | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         run = context.dagster_run
         # Dagster builds resources again for a finished run's result: no lock is needed then.
         if run is None or run.is_finished or SYNC_CONCURRENCY_TAG not in run.tags:
             return
+        self._instance, self._run_id = context.instance, run.run_id
         engine = platform_engine(Settings.from_env(), application_name=session_name(run.run_id))
         self._lock = RunLock(engine, run.tags[SYNC_CONCURRENCY_TAG])
         self._lock.acquire(self._wait_bound(run.tags), context.log.info)
@@ -125,7 +129,18 @@ class SyncRunLock(dg.ConfigurableResource):
             self._lock.release()
 
     def verify(self) -> None:
-        """Raise unless this run still holds its lock and no earlier batch failed."""
+        """Raise unless this run still holds its lock, no earlier batch failed, and nobody ended the run.
+
+        Run monitoring marks a run past its maximum runtime as failed; if its process was stuck in
+        a statement, it must not go on writing once the statement returns.
+        """
+        if self._instance is not None:
+            run = self._instance.get_run_by_id(self._run_id)
+            if run is not None and run.status in _ENDED:
+                raise RunInterrupted(
+                    f"this run was ended from outside ({run.status.value}: run monitoring past its maximum runtime, "
+                    "or a termination from the UI); it writes nothing more, the next run covers its window"
+                )
         if self._lock is not None:
             self._lock.verify()
 

@@ -12,10 +12,11 @@ def comparable_state(engine: sa.Engine) -> dict[str, set[tuple]]:
     """
     with engine.connect() as conn:
         state = read_platform_state(conn)
+    # The columns in table order, status where each table has it (the convergence test reads them so).
     return {
-        "identities": {(key, *values) for key, values in state.identities.items()},
-        "organisations": {(key, *values) for key, values in state.organisations.items()},
-        "outlets": {(key, *values) for key, values in state.outlets.items()},
+        "identities": {(key, *rest[:5], status, *rest[5:]) for key, (status, *rest) in state.identities.items()},
+        "organisations": {(key, *rest, status) for key, (status, *rest) in state.organisations.items()},
+        "outlets": {(key, *rest, status) for key, (status, *rest) in state.outlets.items()},
         "memberships": {(company, user, role) for (company, user), role in state.memberships.items()},
         "assignments": set(state.assignments),
     }
