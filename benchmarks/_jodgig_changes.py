@@ -118,7 +118,7 @@ def _link_outlets(conn, rng, staff, links: set[tuple[int, int]], count: int, now
 
 
 def explain_incremental_selection(writer: sa.Engine) -> tuple[str, pd.DataFrame]:
-    """The SQL ``select_changed_employer_ids`` sends for the last hour, and MariaDB's plan for it.
+    """The SQL ``select_changed_employers`` sends for the last hour, and MariaDB's plan for it.
 
     The statement is captured from the project's own function as it runs, so it stays the
     sync's query whatever its helpers become; its parameters are inlined for EXPLAIN only.
@@ -131,7 +131,7 @@ def explain_incremental_selection(writer: sa.Engine) -> tuple[str, pd.DataFrame]
     with writer.connect() as conn:
         upper = TimezoneService().to_local(jq.source_clock_utc(conn))
         sa.event.listen(conn, "before_cursor_execute", capture)
-        jq.select_changed_employer_ids(conn, upper - timedelta(hours=1), upper)
+        jq.select_changed_employers(conn, upper - timedelta(hours=1), upper)
         sa.event.remove(conn, "before_cursor_execute", capture)
         (sql,) = sent
         plan = pd.DataFrame(conn.exec_driver_sql(f"EXPLAIN {sql}").mappings().all())

@@ -47,31 +47,37 @@ def source_clock_utc(conn: Connection) -> datetime:
     return conn.execute(sa.select(utc_now())).scalar_one().replace(tzinfo=timezone.utc)
 
 
-def select_changed_employer_ids(conn: Connection, lower: datetime | None, upper: datetime) -> list[int]:
-    """Ids of employers changed in ``[lower, upper)`` by any SPEC §4 change source.
+def select_changed_employers(
+    conn: Connection, lower: datetime | None, upper: datetime, also_ids: Collection[int] = ()
+) -> dict[int, str | None]:
+    """Employers changed in ``[lower, upper)`` by any SPEC §4 change source, and those of
+    ``also_ids`` that are employers: id → raw e-mail, in batching order.
 
-    Every branch starts from an ``updated_at`` index. ``lower`` None selects
+    Every branch starts from an ``updated_at`` index or the primary key. ``lower`` None selects
     every employer (a full refresh).
     """
     if lower is None:
-        return all_employer_ids(conn)
+        return _all_with_role(conn, EMPLOYER_ROLES)
     sources = [*_changed_users(EMPLOYER_ROLES, lower, upper), *_changed_employer_relations(lower, upper)]
-    return _ordered_union(conn, sources, EMPLOYER_ROLES)
+    return _ordered_union(conn, [*sources, *_these_users(also_ids)], EMPLOYER_ROLES)
 
 
 def all_employer_ids(conn: Connection) -> list[int]:
-    return _all_ids_with_role(conn, EMPLOYER_ROLES)
+    return list(_all_with_role(conn, EMPLOYER_ROLES))
 
 
 def all_talent_ids(conn: Connection) -> list[int]:
-    return _all_ids_with_role(conn, (TALENT,))
+    return list(_all_with_role(conn, (TALENT,)))
 
 
-def select_changed_talent_ids(conn: Connection, lower: datetime | None, upper: datetime) -> list[int]:
-    """Ids of talents whose ``users`` row changed in ``[lower, upper)``; all of them when ``lower`` is None."""
+def select_changed_talents(
+    conn: Connection, lower: datetime | None, upper: datetime, also_ids: Collection[int] = ()
+) -> dict[int, str | None]:
+    """Talents whose ``users`` row changed in ``[lower, upper)``, and those of ``also_ids`` that
+    are talents: id → raw e-mail; every talent when ``lower`` is None."""
     if lower is None:
-        return _all_ids_with_role(conn, (TALENT,))
-    return _ordered_union(conn, _changed_users((TALENT,), lower, upper), (TALENT,))
+        return _all_with_role(conn, (TALENT,))
+    return _ordered_union(conn, [*_changed_users((TALENT,), lower, upper), *_these_users(also_ids)], (TALENT,))
 
 
 # Ordered by company, so that a batch touches few companies: fewer organisations, outlets and
@@ -79,20 +85,25 @@ def select_changed_talent_ids(conn: Connection, lower: datetime | None, upper: d
 _BY_COMPANY = (users.c.company_id, users.c.id)
 
 
-def _all_ids_with_role(conn: Connection, roles: tuple[str, ...]) -> list[int]:
-    query = sa.select(users.c.id).where(users.c.role.in_(roles)).order_by(*_BY_COMPANY)
-    return list(conn.execute(query).scalars())
+def _all_with_role(conn: Connection, roles: tuple[str, ...]) -> dict[int, str | None]:
+    query = sa.select(users.c.id, users.c.email).where(users.c.role.in_(roles)).order_by(*_BY_COMPANY)
+    return dict(conn.execute(query).all())
 
 
-def _ordered_union(conn: Connection, sources: list[sa.Select], roles: tuple[str, ...]) -> list[int]:
+def _ordered_union(conn: Connection, sources: list[sa.Select], roles: tuple[str, ...]) -> dict[int, str | None]:
     changed = sa.union(*sources).subquery()
     query = (
-        sa.select(users.c.id)
+        sa.select(users.c.id, users.c.email)
         .join(changed, changed.c.id == users.c.id)
         .where(users.c.role.in_(roles))
         .order_by(*_BY_COMPANY)
     )
-    return list(conn.execute(query).scalars())
+    return dict(conn.execute(query).all())
+
+
+def _these_users(ids: Collection[int]) -> list[sa.Select]:
+    """The users of ``ids``, by primary key (the retry set of SPEC §4)."""
+    return [sa.select(users.c.id).where(users.c.id.in_(chunk)) for chunk in _chunks(ids)]
 
 
 def _in_window(column: sa.ColumnElement, lower: datetime, upper: datetime) -> sa.ColumnElement[bool]:

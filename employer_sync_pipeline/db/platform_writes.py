@@ -1,6 +1,6 @@
 """Set-based writes into the platform tables. The caller owns the transaction."""
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -53,6 +53,31 @@ def upsert_identities(conn: Connection, rows: Iterable[IdentityRow]) -> tuple[di
         conn, identities_users, values, ["remote_gig_user_id"], _IDENTITY_COLUMNS, guard=_newer_or_same
     )
     return {key[0]: identity_id for key, identity_id in ids.items()}, written
+
+
+def release_emails(conn: Connection, rows: Sequence[IdentityRow]) -> None:
+    """Take these identities out of the active e-mail index until their upsert, later in the same
+    transaction, makes them active with their new address: no reader ever sees this state.
+
+    Behind the upsert's own guard, so an identity the upsert would not touch keeps its state.
+    """
+    if not rows:
+        return
+    i = identities_users
+    version = i.c.remote_updated_at.type
+    incoming = sa.case(
+        *((i.c.remote_gig_user_id == row.remote_gig_user_id, sa.literal(row.remote_updated_at, version)) for row in rows)
+    )
+    statement = (
+        sa.update(i)
+        .where(
+            i.c.remote_gig_user_id.in_([row.remote_gig_user_id for row in rows]),
+            i.c.status == ACTIVE,
+            i.c.remote_updated_at <= incoming,
+        )
+        .values(status=DEACTIVATED)
+    )
+    conn.execute(statement)
 
 
 def load_identity(conn: Connection, identity_id: int) -> Identity:

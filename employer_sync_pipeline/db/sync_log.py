@@ -1,7 +1,6 @@
 """The ``gig_sync_logs`` table: the incremental watermark and one row per run."""
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,26 +8,30 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 
 from ..domain.explanation import LoggedFailure
+from ..domain.failure_streaks import PreviousRun
 from .platform_tables import gig_sync_logs
 
 WATERMARK_MODES = ("incremental", "full_refresh")
 
 
-def last_successful_watermark(conn: Connection, origin_table: str, destination_table: str) -> datetime | None:
-    """``watermark_to`` of the last successful incremental or full sync (SPEC §4)."""
+def last_completed_run(conn: Connection, origin_table: str, destination_table: str) -> PreviousRun | None:
+    """The last completed incremental or full sync, successful or not (SPEC §4): the next window's
+    lower bound, and the records the next run retries."""
     log = gig_sync_logs
     query = (
-        sa.select(log.c.watermark_to)
+        sa.select(log.c.watermark_to, log.c.run_id, log.c.finished_at, log.c.fail_log)
         .where(
             log.c.origin_table == origin_table,
             log.c.destination_table == destination_table,
-            log.c.is_successful.is_(True),
             log.c.sync_mode.in_(WATERMARK_MODES),
         )
-        .order_by(log.c.watermark_to.desc())
+        .order_by(log.c.watermark_to.desc(), log.c.id.desc())
         .limit(1)
     )
-    return conn.execute(query).scalar_one_or_none()
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    return PreviousRun(row.watermark_to, row.run_id, row.finished_at, tuple(row.fail_log or ()))
 
 
 def insert_sync_log(conn: Connection, row: Mapping[str, Any]) -> int:

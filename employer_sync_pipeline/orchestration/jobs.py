@@ -9,6 +9,7 @@ from .ops import (
     build_compute_backfill_window,
     build_compute_watermark,
     build_select_in_scope,
+    build_settle_contested_emails,
     build_upsert_batch,
     build_write_sync_log,
     fan_out_batches,
@@ -41,6 +42,7 @@ class SyncOps:
     compute_backfill_window: dg.OpDefinition
     select_in_scope: dg.OpDefinition
     upsert_batch: dg.OpDefinition
+    settle_contested_emails: dg.OpDefinition
     write_sync_log: dg.OpDefinition
 
 
@@ -50,6 +52,7 @@ def build_sync_ops(sync: SyncDefinition) -> SyncOps:
         build_compute_backfill_window(sync),
         build_select_in_scope(sync),
         build_upsert_batch(sync),
+        build_settle_contested_emails(sync),
         build_write_sync_log(sync),
     )
 
@@ -83,7 +86,8 @@ def build_sync_job(
     def sync_job():
         start = compute_window()
         batches = fan_out_batches(ops.select_in_scope(start))
-        ops.write_sync_log(start, batches.map(ops.upsert_batch).collect())
+        results = ops.settle_contested_emails(batches.map(ops.upsert_batch).collect())
+        ops.write_sync_log(start, results)
 
     return sync_job
 

@@ -3,21 +3,24 @@
 Each op reads its config, calls ``sync/``, and reports metadata.
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import dagster as dg
 from pydantic import Field
 
-from ..domain.batching import batched
 from ..domain.window import SyncMode
 from ..settings import Settings
 from ..sync.plan import plan_report
 from ..sync.results import BatchResult
 from ..sync.run_steps import (
+    Batch,
     RunStart,
     Selection,
+    batches_of,
     record_sync_log,
     select_in_scope,
+    settle_deferred,
     start_backfill_run,
     start_incremental_run,
 )
@@ -75,7 +78,8 @@ def build_compute_watermark(sync: SyncDefinition) -> dg.OpDefinition:
         platform_db: PlatformDatabase,
         sync_lock: SyncRunLock,
     ) -> RunStart:
-        """The window: last successful watermark minus the lookback, to JodGig's clock."""
+        """The window: the last completed run's watermark minus the lookback, to JodGig's clock;
+        that run's failed records are retried."""
         start_plan_if_asked(context, config.dry_run, platform_db)
         lookback = timedelta(minutes=config.lookback_minutes)
         start = start_incremental_run(sync, jodgig_db.engine, platform_db.engine, lookback, config.full_refresh)
@@ -83,8 +87,15 @@ def build_compute_watermark(sync: SyncDefinition) -> dg.OpDefinition:
         context.log.info(f"{window.mode.value} {sync.name} sync of [{window.lower or 'the beginning'}, {window.upper}) UTC")
         if window.mode is SyncMode.FULL_REFRESH:
             allow_full_refresh_runtime(context)
+        if start.retry_ids:
+            context.log.info(f"retrying {len(start.retry_ids)} records the last completed run failed")
         context.add_output_metadata(
-            {"sync_mode": window.mode.value, "watermark_from": str(window.lower), "watermark_to": str(window.upper)}
+            {
+                "sync_mode": window.mode.value,
+                "watermark_from": str(window.lower),
+                "watermark_to": str(window.upper),
+                "retried": len(start.retry_ids),
+            }
         )
         return start
 
@@ -108,7 +119,7 @@ def build_compute_backfill_window(sync: SyncDefinition) -> dg.OpDefinition:
         """The partition's JodGig local days, or a partition range's, as one window."""
         start_plan_if_asked(context, config.dry_run, platform_db)
         window = context.partition_time_window
-        start = start_backfill_run(window.start, window.end)
+        start = start_backfill_run(sync, platform_db.engine, window.start, window.end)
         context.log.info(f"backfill of {sync.name}s changed in [{window.start}, {window.end}) JodGig time")
         context.add_output_metadata(
             {"watermark_from": str(start.window.lower), "watermark_to": str(start.window.upper)}
@@ -121,19 +132,26 @@ def build_compute_backfill_window(sync: SyncDefinition) -> dg.OpDefinition:
 def build_select_in_scope(sync: SyncDefinition) -> dg.OpDefinition:
     @dg.op(name=f"select_{sync.name}s_in_scope")
     def select_users_in_scope(context: dg.OpExecutionContext, start: RunStart, jodgig_db: JodgigDatabase) -> Selection:
-        """Users changed in the window by any change source; their batches classify them, once each."""
-        selection = select_in_scope(sync, jodgig_db.engine, start.window, jodgig_db.rules)
-        context.add_output_metadata({"selected": len(selection.user_ids)})
+        """Users changed in the window by any change source, and the last run's failed records;
+        their batches classify them, once each."""
+        selection = select_in_scope(sync, jodgig_db.engine, start, jodgig_db.rules)
+        context.add_output_metadata(
+            {
+                "selected": len(selection.user_ids),
+                "retried": len(selection.retried),
+                "sharing_an_email": len(selection.contested),
+            }
+        )
         return selection
 
     return select_users_in_scope
 
 
-@dg.op(out=dg.DynamicOut(tuple))
+@dg.op(out=dg.DynamicOut(Batch))
 def fan_out_batches(config: BatchConfig, selection: Selection):
     """Batches of the selected ids; a full refresh uses bigger ones (fewer steps and statements)."""
     size = config.full_refresh_batch_size if selection.full_refresh else config.batch_size
-    for index, batch in enumerate(batched(selection.user_ids, size)):
+    for index, batch in enumerate(batches_of(selection, size)):
         yield dg.DynamicOutput(batch, mapping_key=f"batch_{index}")
 
 
@@ -141,26 +159,67 @@ def build_upsert_batch(sync: SyncDefinition) -> dg.OpDefinition:
     @dg.op(name=op_name(sync, "upsert_batch"))
     def upsert_batch(
         context: dg.OpExecutionContext,
-        batch: tuple,
+        batch: Batch,
         jodgig_db: JodgigDatabase,
         platform_db: PlatformDatabase,
         sentry: SentryResource,
         sync_lock: SyncRunLock,
     ) -> BatchResult:
-        """Sync one batch; a bad record fails alone, is logged and reported, and the rest goes on."""
+        """Sync one batch; a bad record fails alone, is logged and reported, and the rest goes on.
+        Users whose address another user of the run wants, or another identity holds, are left
+        to the settling step."""
         sync_lock.verify()
         reporter = sentry.reporter_for(f"{sync.name}_sync")
-        try:
-            result = sync.sync_batch(jodgig_db.engine, platform_db.engine, batch, jodgig_db.rules, reporter)
-        except Exception as error:
-            sync_lock.interrupt(f"{context.get_mapping_key()} failed ({type(error).__name__})")
-            raise
-        for failure in result.failures:
-            context.log.warning(f"JodGig user {failure.remote_gig_user_id} failed: {failure.error}: {failure.message}")
+        with interrupting_on_error(context, sync_lock):
+            result = sync.sync_batch(
+                jodgig_db.engine, platform_db.engine, batch.user_ids, jodgig_db.rules, reporter, defer=batch.contested
+            )
+        log_failures(context, result)
         context.add_output_metadata(result_metadata(result))
         return result
 
     return upsert_batch
+
+
+def build_settle_contested_emails(sync: SyncDefinition) -> dg.OpDefinition:
+    @dg.op(name=op_name(sync, "settle_contested_emails"))
+    def settle_contested_emails(
+        context: dg.OpExecutionContext,
+        results: list[BatchResult],
+        jodgig_db: JodgigDatabase,
+        platform_db: PlatformDatabase,
+        sentry: SentryResource,
+        sync_lock: SyncRunLock,
+    ) -> list[BatchResult]:
+        """The users the batches left: hand-overs, swaps and contested addresses of the whole run,
+        decided together and written in one transaction, whatever the batch order (SPEC §3)."""
+        sync_lock.verify()
+        reporter = sentry.reporter_for(f"{sync.name}_sync")
+        with interrupting_on_error(context, sync_lock):
+            settled = settle_deferred(sync, jodgig_db.engine, platform_db.engine, results, jodgig_db.rules, reporter)
+        if len(settled) > len(results):
+            log_failures(context, settled[-1])
+            context.add_output_metadata(result_metadata(settled[-1]))
+        else:
+            context.add_output_metadata({"selected": 0})
+        return settled
+
+    return settle_contested_emails
+
+
+@contextmanager
+def interrupting_on_error(context: dg.OpExecutionContext, sync_lock: SyncRunLock):
+    """A step that fails stops the run's later writes."""
+    try:
+        yield
+    except Exception as error:
+        sync_lock.interrupt(f"{context.op_def.name} {context.get_mapping_key() or ''} failed ({type(error).__name__})")
+        raise
+
+
+def log_failures(context: dg.OpExecutionContext, result: BatchResult) -> None:
+    for failure in result.failures:
+        context.log.warning(f"JodGig user {failure.remote_gig_user_id} failed: {failure.error}: {failure.message}")
 
 
 def build_write_sync_log(sync: SyncDefinition) -> dg.OpDefinition:

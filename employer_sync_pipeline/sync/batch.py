@@ -5,8 +5,9 @@ write a set of plans; everything else is shared.
 """
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
 
 from sqlalchemy.engine import Connection, Engine
@@ -14,10 +15,10 @@ from sqlalchemy.engine import Connection, Engine
 from ..db.platform_writes import find_identity_ids
 from ..domain.batching import batched
 from ..domain.errors import RecordError
-from .identity import reject_duplicate_emails
+from .identity import settle_emails
 from .isolation import write_with_isolation
 from .reporting import FailureReporter
-from .results import DEACTIVATED, FAILED, SKIPPED, SYNCED, BatchResult, RecordFailure, RecordOutcome, Written
+from .results import DEACTIVATED, DEFERRED, FAILED, SKIPPED, SYNCED, BatchResult, RecordFailure, RecordOutcome, Written
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +35,15 @@ def pipelined(
     user_ids: Sequence[int],
     load: Callable[[Sequence[int]], Loaded],
     process: Callable[[Sequence[int], Loaded], BatchResult],
+    defer: Collection[int] | None,
 ) -> BatchResult:
     """Process ``user_ids`` chunk by chunk, loading the next chunk while the current one is written.
 
     Reading JodGig is CPU-bound in the driver and writing mostly waits on PostgreSQL, so one
-    reader thread overlaps the two. Each chunk keeps its own transaction and isolation.
+    reader thread overlaps the two. Each chunk keeps its own transaction and isolation. Without
+    ``defer`` every e-mail claim is decided here, so the claims are written together: one chunk.
     """
-    chunks = list(batched(user_ids, WRITE_CHUNK))
+    chunks = list(batched(user_ids, WRITE_CHUNK if defer is not None else max(len(user_ids), 1)))
     results = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jodgig-reader") as reader:
         upcoming = reader.submit(load, chunks[0]) if chunks else None
@@ -58,21 +61,25 @@ def process_batch(
     user_id_of: Callable[[Facts], int],
     classify: Callable[[Facts], ScopeSet],
     plan: Callable[[Facts, ScopeSet], Plan],
-    write: Callable[[Connection, Sequence[Plan]], Written],
+    write: Callable[..., Written],
     reporter: FailureReporter,
     scope_keys: tuple[str, ...] = (),
+    defer: Collection[int] | None = None,
 ) -> BatchResult:
-    """Classify each record once, plan, write and record its outcome; a bad record fails alone."""
+    """Classify each record once, plan, write and record its outcome; a bad record fails alone.
+
+    ``defer``: see :func:`~.identity.settle_emails`; a run's batches pass the run's contested ids.
+    """
     sets = {user_id_of(record): classify(record) for record in records}
     plans, failures = plan_records(records, user_id_of, lambda record: plan(record, sets[user_id_of(record)]))
     with platform.connect() as conn:
-        plans, duplicates = reject_duplicate_emails(conn, plans)
-    failures += duplicates
-    written, write_failures = write_with_isolation(platform, plans, write)
+        emails = settle_emails(conn, plans, defer)
+    failures += emails.failures
+    written, write_failures = write_with_isolation(platform, emails.plans, partial(write, releases=emails.releases))
     failures += write_failures
     for failure in failures:
         reporter.report_record_failure(failure)
-    return outcomes(platform, user_ids, sets, plans, written, failures, scope_keys)
+    return outcomes(platform, user_ids, sets, emails.plans, written, failures, scope_keys, emails.deferred)
 
 
 def plan_records(
@@ -105,6 +112,7 @@ def outcomes(
     written: Sequence[Written],
     failures: Sequence[RecordFailure],
     scope_keys: tuple[str, ...] = (),
+    deferred: Collection[int] = (),
 ) -> BatchResult:
     """One outcome per selected id, in selection order, and the rows written."""
     failed = {failure.remote_gig_user_id: failure for failure in failures}
@@ -119,6 +127,8 @@ def outcomes(
     for user_id in user_ids:
         if user_id in failed:
             outcome = FAILED
+        elif user_id in deferred:
+            outcome = DEFERRED
         elif user_id in in_scope:
             outcome = SYNCED
         else:

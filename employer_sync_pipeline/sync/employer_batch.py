@@ -1,6 +1,6 @@
 """One employer batch: load from JodGig, then the generic batch processor."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import partial
 
 from sqlalchemy.engine import Engine
@@ -17,11 +17,19 @@ from .settings import SourceRules
 
 
 def sync_employer_batch(
-    source: Engine, platform: Engine, user_ids: Sequence[int], rules: SourceRules, reporter: FailureReporter
+    source: Engine,
+    platform: Engine,
+    user_ids: Sequence[int],
+    rules: SourceRules,
+    reporter: FailureReporter,
+    defer: Collection[int] | None = None,
 ) -> BatchResult:
-    """Sync these JodGig user ids as employers; ids that are not employers are skipped."""
+    """Sync these JodGig user ids as employers; ids that are not employers are skipped.
+
+    ``defer``: see :func:`~.identity.settle_emails`.
+    """
     return pipelined(
-        user_ids, partial(_load, source, platform, rules), partial(_sync_loaded, platform, rules, reporter)
+        user_ids, partial(_load, source, platform, rules), partial(_sync_loaded, platform, rules, reporter, defer), defer
     )
 
 
@@ -33,7 +41,12 @@ def _load(source: Engine, platform: Engine, rules: SourceRules, user_ids: Sequen
 
 
 def _sync_loaded(
-    platform: Engine, rules: SourceRules, reporter: FailureReporter, user_ids: Sequence[int], batch: EmployerBatchFacts
+    platform: Engine,
+    rules: SourceRules,
+    reporter: FailureReporter,
+    defer: Collection[int] | None,
+    user_ids: Sequence[int],
+    batch: EmployerBatchFacts,
 ) -> BatchResult:
     return process_batch(
         platform,
@@ -45,4 +58,5 @@ def _sync_loaded(
         write=partial(write_employer_plans, companies=batch.companies),
         reporter=reporter,
         scope_keys=tuple(empty_scope_counts()),
+        defer=defer,
     )

@@ -3,7 +3,7 @@
 Every decision is taken in ``domain/``: the employer plans and their :class:`CompanyPlan`.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.engine import Connection
 
@@ -14,14 +14,19 @@ from .identity import write_identities
 from .results import Written
 
 
-def write_employer_plans(conn: Connection, plans: Sequence[EmployerPlan], companies: CompanyFacts) -> Written:
-    """Apply ``plans`` and their company plan with a constant number of statements, whatever their count."""
+def write_employer_plans(
+    conn: Connection, plans: Sequence[EmployerPlan], companies: CompanyFacts, releases: Collection[int] = ()
+) -> Written:
+    """Apply ``plans`` and their company plan with a constant number of statements, whatever their count.
+
+    ``releases``: see :func:`~.identity.write_identities`.
+    """
     written = Written()
     company_plan = plan_companies(plans, companies)
     in_scope = [plan for plan in plans if plan.identity is not None]
     org_ids = _write_organisations(conn, company_plan, written)
     outlet_ids = _write_outlets(conn, company_plan, org_ids, written)
-    identity_ids = write_identities(conn, plans, written)
+    identity_ids = write_identities(conn, plans, written, releases)
     owners = _owner_identities(conn, company_plan, org_ids)
     membership_ids = _write_memberships(conn, in_scope, org_ids, identity_ids, owners, written)
     _write_assignments(conn, in_scope, org_ids, identity_ids, membership_ids, outlet_ids, written)

@@ -5,12 +5,14 @@
 ``platform_writes.upsert_identities`` and never commit: the caller owns the transaction.
 """
 
-from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection
 
 from ..db import platform_writes as pw
+from ..domain.email_claims import EmailKey, settle_claims
 from ..domain.mapping import IdentityRow, map_identity
 from ..domain.records import JodgigUser
 from ..domain.timezone import TimezoneService
@@ -34,15 +36,21 @@ def upsert_identities_user(
     return pw.load_identity(connection, ids[row.remote_gig_user_id])
 
 
-def write_identities(conn: Connection, plans: Sequence[IdentityPlan], written: Written) -> dict[int, int]:
+def write_identities(
+    conn: Connection, plans: Sequence[IdentityPlan], written: Written, releases: Collection[int] = ()
+) -> dict[int, int]:
     """Upsert the in-scope plans' identities and deactivate the others' existing ones.
 
+    ``releases`` are users of these plans whose current address another plan takes: they let go
+    of it first, inside this transaction, so a swap or rotation never meets the unique index.
     Returns remote user id → identity id for every plan that has an identity.
     """
     leaving = pw.find_identity_ids(conn, [plan.user_id for plan in plans if plan.identity is None])
     # Deactivate first: an e-mail an employer leaving scope frees is then free for this batch.
     written.deactivated_user_ids = pw.deactivate_identities(conn, list(leaving.values()))
     written.table_rows["identities_users.deactivated"] = len(written.deactivated_user_ids)
+    releasing = [plan.identity for plan in plans if plan.user_id in releases and plan.identity is not None]
+    pw.release_emails(conn, releasing)
     upserted, written.table_rows["identities_users.upserted"] = pw.upsert_identities(
         conn, [plan.identity for plan in plans if plan.identity is not None]
     )
@@ -50,34 +58,45 @@ def write_identities(conn: Connection, plans: Sequence[IdentityPlan], written: W
     return written.identity_ids
 
 
-def reject_duplicate_emails(conn: Connection, plans: Sequence[Plan]) -> tuple[list[Plan], list[RecordFailure]]:
-    """Fail, before any write, the plans whose e-mail another identity keeps.
+@dataclass(frozen=True)
+class EmailOutcome(Generic[Plan]):
+    """What the e-mail rule leaves of a set of plans: those to write now, the failed, the deferred."""
 
-    The active identity that has the e-mail keeps it; when none does, or when it is in the
-    batch giving the e-mail up, the lowest user id asking for it does, as the database would
-    decide. The database stays the safety net: this only spares the bulk write a rollback.
+    plans: list[Plan]
+    failures: list[RecordFailure]
+    deferred: frozenset[int]
+    releases: frozenset[int]
+
+
+def settle_emails(conn: Connection, plans: Sequence[Plan], defer: Collection[int] | None = None) -> EmailOutcome[Plan]:
+    """Apply SPEC §3's e-mail rule to the plans of one write, before any write.
+
+    With ``defer`` (a run's batch), a plan whose address another identity holds now, or that is
+    in ``defer`` (addresses other users of the run want too), is left for the run's final step,
+    which settles all of them together whatever the batch order. Without it (that final step, JIT),
+    every claim is decided here. The database's unique index stays the safety net.
     """
-    by_email: dict[tuple[str, str], list[Plan]] = {}
-    for plan in plans:
-        if plan.identity is not None:
-            by_email.setdefault((plan.identity.kind, plan.identity.email), []).append(plan)
-    holders = _active_holders(conn, by_email.keys())
-    in_batch = {plan.user_id for plan in plans}
-    rejected = set()
-    for key, wanting in by_email.items():
-        holder = holders.get(key)
-        if holder is not None and holder not in in_batch:
-            keeper = None
-        elif any(plan.user_id == holder for plan in wanting):
-            keeper = holder
-        else:
-            keeper = min(plan.user_id for plan in wanting)
-        rejected.update(plan.user_id for plan in wanting if plan.user_id != keeper)
-    kept = [plan for plan in plans if plan.user_id not in rejected]
-    return kept, [duplicate_email_failure(user_id) for user_id in sorted(rejected)]
+    claims = {plan.user_id: (plan.identity.kind, plan.identity.email) for plan in plans if plan.identity is not None}
+    holders = _active_holders(conn, set(claims.values()))
+    deferred = frozenset()
+    if defer is not None:
+        deferred = frozenset(
+            user_id for user_id, key in claims.items()
+            if user_id in defer or holders.get(key, user_id) != user_id
+        )  # fmt: skip
+        claims = {user_id: key for user_id, key in claims.items() if user_id not in deferred}
+    writers = [plan.user_id for plan in plans if plan.user_id not in deferred]
+    settlement = settle_claims(claims, holders, writers)
+    dropped = settlement.losers | deferred
+    return EmailOutcome(
+        [plan for plan in plans if plan.user_id not in dropped],
+        [duplicate_email_failure(user_id) for user_id in sorted(settlement.losers)],
+        deferred,
+        settlement.releases,
+    )
 
 
-def _active_holders(conn: Connection, keys) -> dict[tuple[str, str], int]:
+def _active_holders(conn: Connection, keys: Collection[EmailKey]) -> dict[EmailKey, int]:
     """(kind, e-mail) → remote user id of the active identity that has it."""
     holders = {}
     for kind in {kind for kind, _ in keys}:

@@ -30,6 +30,8 @@ SYNCED = "synced"
 DEACTIVATED = "deactivated"
 SKIPPED = "skipped"
 FAILED = "failed"
+#: Left by a batch to the run's final step, which settles contested e-mails and replaces this outcome.
+DEFERRED = "deferred"
 
 
 class ScopeSetLike(Protocol):
@@ -109,6 +111,15 @@ class BatchResult:
                 for key in record.scope_set.counted_in:
                     counts[key] = counts.get(key, 0) + 1
         return counts
+
+    @property
+    def deferred_user_ids(self) -> list[int]:
+        return [record.remote_gig_user_id for record in self.records if record.outcome == DEFERRED]
+
+    def without_deferred(self) -> "BatchResult":
+        """This result less its deferred records, whose outcome the settling step gives."""
+        records = [record for record in self.records if record.outcome != DEFERRED]
+        return BatchResult(records, self.table_rows, self.scope_keys)
 
     def _count(self, outcome: str) -> int:
         return sum(1 for record in self.records if record.outcome == outcome)

@@ -5,9 +5,10 @@ the batch processor are shared; a ``SyncDefinition`` plugs in selection,
 classification and the batch writer.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -20,15 +21,29 @@ from .results import BatchResult
 from .settings import SourceRules
 from .talent_batch import sync_talent_batch
 
-SelectChanged = Callable[[Connection, datetime | None, datetime], list[int]]
-SyncBatch = Callable[[Engine, Engine, Sequence[int], SourceRules, FailureReporter], BatchResult]
+#: (connection, lower, upper, retry ids) → selected id → raw e-mail, in batching order.
+SelectChanged = Callable[[Connection, datetime | None, datetime, Collection[int]], dict[int, str | None]]
+
+
+class SyncBatch(Protocol):
+    """Sync a batch of JodGig user ids; ``defer`` as in :func:`~.identity.settle_emails`."""
+
+    def __call__(
+        self,
+        source: Engine,
+        platform: Engine,
+        user_ids: Sequence[int],
+        rules: SourceRules,
+        reporter: FailureReporter,
+        defer: Collection[int] | None = None,
+    ) -> BatchResult: ...
 
 
 @dataclass(frozen=True)
 class SyncDefinition:
     name: str
     origin_table: str
-    select_changed_ids: SelectChanged
+    select_changed: SelectChanged
     empty_scope_counts: Callable[[], dict[str, int]]
     sync_batch: SyncBatch
     scope_labels: Mapping[str, str]
@@ -38,7 +53,7 @@ class SyncDefinition:
 EMPLOYER_SYNC = SyncDefinition(
     name="employer",
     origin_table="jodgig_users_employers",
-    select_changed_ids=jq.select_changed_employer_ids,
+    select_changed=jq.select_changed_employers,
     empty_scope_counts=empty_scope_counts,
     sync_batch=sync_employer_batch,
     scope_labels={
@@ -65,7 +80,7 @@ EMPLOYER_SYNC = SyncDefinition(
 TALENT_SYNC = SyncDefinition(
     name="talent",
     origin_table="jodgig_users_talents",
-    select_changed_ids=jq.select_changed_talent_ids,
+    select_changed=jq.select_changed_talents,
     empty_scope_counts=empty_talent_counts,
     sync_batch=sync_talent_batch,
     scope_labels={

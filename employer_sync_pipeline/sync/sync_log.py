@@ -1,8 +1,10 @@
 """Composing a run's ``gig_sync_logs`` row (SPEC §5)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..domain.failure_streaks import FailureStreak
 from ..domain.window import SyncWindow
 from .results import BatchResult
 
@@ -17,6 +19,7 @@ class SyncLogEntry:
     finished_at: datetime
     result: BatchResult
     run_id: str | None
+    streaks: Mapping[int, FailureStreak]
 
     @property
     def is_successful(self) -> bool:
@@ -38,7 +41,10 @@ class SyncLogEntry:
             "records_deactivated": result.deactivated,
             "records_skipped": result.skipped,
             "records_failed": result.failed,
-            "fail_log": [failure.as_log_entry() for failure in result.failures],
+            "fail_log": [
+                failure.as_log_entry() | self.streaks[failure.remote_gig_user_id].as_log_fields()
+                for failure in result.failures
+            ],
             "scope_counts": result.scope_counts,
             "run_id": self.run_id,
         }

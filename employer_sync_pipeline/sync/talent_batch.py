@@ -1,6 +1,6 @@
 """One talent batch (SPEC §7): identities only; a talent has no memberships."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import partial
 
 from sqlalchemy.engine import Connection, Engine
@@ -18,10 +18,18 @@ from .settings import SourceRules
 
 
 def sync_talent_batch(
-    source: Engine, platform: Engine, user_ids: Sequence[int], rules: SourceRules, reporter: FailureReporter
+    source: Engine,
+    platform: Engine,
+    user_ids: Sequence[int],
+    rules: SourceRules,
+    reporter: FailureReporter,
+    defer: Collection[int] | None = None,
 ) -> BatchResult:
-    """Sync these JodGig user ids as talents; ids that are not talents are skipped."""
-    return pipelined(user_ids, partial(_load, source), partial(_sync_loaded, platform, rules, reporter))
+    """Sync these JodGig user ids as talents; ids that are not talents are skipped.
+
+    ``defer``: see :func:`~.identity.settle_emails`.
+    """
+    return pipelined(user_ids, partial(_load, source), partial(_sync_loaded, platform, rules, reporter, defer), defer)
 
 
 def _load(source: Engine, user_ids: Sequence[int]) -> list[JodgigUser]:
@@ -30,7 +38,12 @@ def _load(source: Engine, user_ids: Sequence[int]) -> list[JodgigUser]:
 
 
 def _sync_loaded(
-    platform: Engine, rules: SourceRules, reporter: FailureReporter, user_ids: Sequence[int], talents: list[JodgigUser]
+    platform: Engine,
+    rules: SourceRules,
+    reporter: FailureReporter,
+    defer: Collection[int] | None,
+    user_ids: Sequence[int],
+    talents: list[JodgigUser],
 ) -> BatchResult:
     return process_batch(
         platform,
@@ -42,13 +55,14 @@ def _sync_loaded(
         write=write_talent_plans,
         reporter=reporter,
         scope_keys=tuple(empty_talent_counts()),
+        defer=defer,
     )
 
 
-def write_talent_plans(conn: Connection, plans: Sequence[TalentPlan]) -> Written:
+def write_talent_plans(conn: Connection, plans: Sequence[TalentPlan], releases: Collection[int] = ()) -> Written:
     """Upsert or deactivate the identities, and drop any memberships left from an employer past."""
     written = Written()
-    identity_ids = write_identities(conn, plans, written)
+    identity_ids = write_identities(conn, plans, written, releases)
     stale = [membership.id for membership in pw.existing_memberships(conn, list(identity_ids.values()))]
     written.table_rows["org_memberships.deleted"] = pw.delete_memberships(conn, stale)
     return written

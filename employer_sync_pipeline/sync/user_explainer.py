@@ -31,7 +31,7 @@ from ..domain.organisation import Membership, resolve_owner_with_reason
 from ..domain.scope import EMPLOYER_ROLES, TALENT
 from ..domain.talent import TALENT_KIND, classify_talent, plan_talent
 from .employer_facts import EmployerBatchFacts, load_employer_batch
-from .identity import reject_duplicate_emails
+from .identity import settle_emails
 from .settings import SourceRules
 from .sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
 
@@ -138,7 +138,7 @@ def _checked(platform: Engine, plan, memberships: Sequence[Membership], outlet_i
     """The plan, unless the e-mail check the batch runs before writing would fail it."""
     if plan.identity is not None:
         with read_only_connection(platform) as conn:
-            _, duplicates = reject_duplicate_emails(conn, [plan])
+            duplicates = settle_emails(conn, [plan]).failures
         if duplicates:
             return _failed(plan.identity, duplicates[0].error, duplicates[0].message)
     return _Planned(plan.identity, memberships, outlet_ids, None)

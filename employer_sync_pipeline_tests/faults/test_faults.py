@@ -207,7 +207,7 @@ def full_refresh_batches(batch_size: int) -> list[tuple[int, ...]]:
     engine, rules = jodgig_engine_and_rules(Settings.from_env())
     try:
         window = compute_incremental_window(None, datetime.now(timezone.utc), timedelta(0), full_refresh=True)
-        return list(batched(select_in_scope(EMPLOYER_SYNC, engine, window, rules).user_ids, batch_size))
+        return list(batched(select_in_scope(EMPLOYER_SYNC, engine, RunStart(window, window.upper), rules).user_ids, batch_size))
     finally:
         engine.dispose()
 

@@ -60,7 +60,8 @@ def test_sync_log_row_describes_the_run(sync_env, jodgig, platform_db):
     assert log["scope_counts"]["G"] == 2 and log["scope_counts"]["F"] == 1
     assert log["fail_log"] == [
         {"remote_gig_user_id": invalid, "error": "InvalidEmail",
-         "message": "users.email is missing or not of the form local@domain.tld; correct it in JodGig"}
+         "message": "users.email is missing or not of the form local@domain.tld; correct it in JodGig",
+         "first_failed_at": log["finished_at"].isoformat(), "first_failed_run_id": result.run_id, "failed_runs": 1}
     ]
     assert log["is_successful"] is False
     assert log["run_id"] == result.run_id

@@ -11,7 +11,7 @@ import pytest
 
 from employer_sync_pipeline.db import jodgig_tables as t
 from employer_sync_pipeline.db.platform_state import read_platform_state
-from employer_sync_pipeline.db.sync_log import last_successful_watermark
+from employer_sync_pipeline.db.sync_log import last_completed_run
 from employer_sync_pipeline.definitions import defs, sync_jobs
 from employer_sync_pipeline.domain.plan_diff import change_counts, change_examples, diff_states
 from employer_sync_pipeline.orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
@@ -31,7 +31,7 @@ def run(full_refresh: bool = False, dry_run: bool = False, resources: dict | Non
 def everything(engine) -> tuple:
     """Every platform row, bookkeeping included, every sync log row and the watermark."""
     with engine.connect() as conn:
-        watermark = last_successful_watermark(conn, "jodgig_users_employers", "identities_users")
+        watermark = last_completed_run(conn, "jodgig_users_employers", "identities_users")
     return snapshot(engine), sync_logs(engine), watermark
 
 

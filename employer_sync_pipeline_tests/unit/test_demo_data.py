@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from employer_sync_pipeline.db import jodgig_tables, platform_tables
 from employer_sync_pipeline.db.engines import create_jodgig_engine, create_platform_engine, sqlite_url
-from employer_sync_pipeline.db.jodgig_queries import load_companies, select_changed_employer_ids
+from employer_sync_pipeline.db.jodgig_queries import load_companies, select_changed_employers
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, DEMO_SCOPE_COUNTS, generate_demo_data
 from employer_sync_pipeline.domain.errors import RecordError
 from employer_sync_pipeline.domain.mapping import map_identity, normalise_email
@@ -19,7 +19,7 @@ from employer_sync_pipeline.domain.window import SyncMode, SyncWindow
 from employer_sync_pipeline.sync.databases import ensure_embedded_jodgig
 from employer_sync_pipeline.sync.employer_facts import load_employer_scope_facts
 from employer_sync_pipeline.sync.reporting import NoReporter
-from employer_sync_pipeline.sync.run_steps import select_in_scope
+from employer_sync_pipeline.sync.run_steps import RunStart, select_in_scope
 from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
 from employer_sync_pipeline.sync.settings import SourceRules
 from employer_sync_pipeline.settings import Settings
@@ -38,7 +38,7 @@ def _demo_engine(scale: int = 1, seed: int = 20260310) -> sa.Engine:
 def _classify_every_employer(engine: sa.Engine) -> list[tuple[JodgigUser, ScopeSet]]:
     """Every employer with its set, read back through the sync's own loaders."""
     with engine.connect() as connection:
-        ids = select_changed_employer_ids(connection, None, _FAR_FUTURE)
+        ids = list(select_changed_employers(connection, None, _FAR_FUTURE))
         facts = load_employer_scope_facts(connection, ids)
     return [(f.user, f.scope_set(DEMO_OBSOLETE_COMPANY_IDS)) for f in facts]
 
@@ -72,7 +72,7 @@ def test_a_full_sync_counts_exactly_the_production_audit(tmp_path):
     platform_tables.metadata.create_all(platform)
     rules = SourceRules(DEMO_OBSOLETE_COMPANY_IDS, TimezoneService())
     everything = SyncWindow(SyncMode.FULL_REFRESH, None, datetime.now(timezone.utc))
-    selection = select_in_scope(EMPLOYER_SYNC, demo, everything, rules)
+    selection = select_in_scope(EMPLOYER_SYNC, demo, RunStart(everything, datetime.now(timezone.utc)), rules)
     result = EMPLOYER_SYNC.sync_batch(demo, platform, selection.user_ids, rules, NoReporter())
     assert result.scope_counts == DEMO_SCOPE_COUNTS
     assert result.selected == len(selection.user_ids) == sum(DEMO_SCOPE_COUNTS.values()) - DEMO_SCOPE_COUNTS["S_invalid"]
