@@ -143,17 +143,27 @@ def plan(full_refresh: bool, talents: bool, as_json: bool) -> None:
                else _plan_summary(report, run.run_id))
 
 
+def _retried_lines(report) -> list[str]:
+    if not report.retried:
+        return []
+    outcomes = ", ".join(f"{count} {outcome}" for outcome, count in report.retried.items())
+    return [f"Retried (failed in the last run): {sum(report.retried.values())}: {outcomes} "
+            f"({', '.join(map(str, report.retried_ids))})"]
+
+
 def _plan_summary(report, run_id: str) -> str:
     lines = [
         f"Plan of a {report.mode} {report.sync} sync (run {run_id}); nothing was written.",
         f"window (UTC): [{report.watermark_from or 'the beginning'}, {report.watermark_to})",
         "Records: " + ", ".join(f"{count} {name}" for name, count in report.records.items()),
         "Sets: " + ", ".join(f"{key} {count}" for key, count in report.scope_counts.items()),
+        *_retried_lines(report),
         "Changes per platform table (first JodGig ids):" if report.tables else "No platform row would change.",
     ]
     for table, kinds in report.tables.items():
         for kind, count in kinds.items():
             lines.append(f"  {table}: {count} {kind} ({', '.join(map(str, report.examples[table][kind][:10]))}…)")
-    lines += [f"Would fail: {entry['remote_gig_user_id']}: {entry['error']}: {entry['message']}"
+    lines += [f"Would fail: {entry['remote_gig_user_id']}: {entry['error']}: {entry['message']} "
+              f"({entry['failed_runs']} runs in a row)"
               for entry in report.failures[:_SHOWN_FAILURES]]
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 
 from ..domain.explanation import LoggedFailure
-from ..domain.failure_streaks import PreviousRun
+from ..domain.failure_streaks import PreviousRun, logged_streak
 from .platform_tables import gig_sync_logs
 
 WATERMARK_MODES = ("incremental", "full_refresh")
@@ -69,10 +69,18 @@ def failures_of_user(conn: Connection, origin_table: str, remote_user_id: int, l
     failures = []
     for log_id, run_id, sync_mode, finished_at, fail_log in conn.execute(query):
         failures.extend(
-            LoggedFailure(log_id, run_id, sync_mode, finished_at, entry["error"], entry["message"])
+            _logged_failure(log_id, run_id, sync_mode, finished_at, entry)
             for entry in fail_log
             if entry.get("remote_gig_user_id") == remote_user_id
         )
         if len(failures) >= limit:
             break
     return failures[:limit]
+
+
+def _logged_failure(log_id: int, run_id: str | None, sync_mode: str, finished_at, entry: dict) -> LoggedFailure:
+    streak = logged_streak(entry, run_id, finished_at)
+    return LoggedFailure(
+        log_id, run_id, sync_mode, finished_at, entry["error"], entry["message"],
+        streak.failed_runs, streak.first_failed_at, streak.first_failed_run_id,
+    )  # fmt: skip

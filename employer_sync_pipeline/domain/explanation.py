@@ -156,6 +156,10 @@ class LoggedFailure:
     finished_at: datetime
     error: str
     message: str
+    #: This failure's streak: the runs in a row it has failed in, up to this one, since the first.
+    failed_runs: int
+    first_failed_at: datetime
+    first_failed_run_id: str | None
 
 
 @dataclass(frozen=True, slots=True)

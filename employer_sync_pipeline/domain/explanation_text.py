@@ -1,6 +1,13 @@
 """An explanation as a readable summary for a terminal."""
 
-from .explanation import AssignmentComparison, CompanyFacts, Explanation, MembershipComparison, UserFacts
+from .explanation import (
+    AssignmentComparison,
+    CompanyFacts,
+    Explanation,
+    LoggedFailure,
+    MembershipComparison,
+    UserFacts,
+)
 
 
 def render_explanation(explanation: Explanation) -> str:
@@ -31,10 +38,19 @@ def render_explanation(explanation: Explanation) -> str:
     lines += ["", "Failures in the sync log, newest first"]
     lines += [
         f"  {f.finished_at.isoformat()} {f.sync_mode} run {f.run_id or '-'} (sync log {f.sync_log_id}): "
-        f"{f.error}: {f.message}"
+        f"{f.error}: {f.message}\n    {_streak(f)}"
         for f in e.failures
     ] or ["  none"]
     return "\n".join(lines)
+
+
+def _streak(f: LoggedFailure) -> str:
+    if f.failed_runs == 1:
+        return "its first failure in a row"
+    return (
+        f"failed {f.failed_runs} runs in a row, since {f.first_failed_at.isoformat()} "
+        f"(run {f.first_failed_run_id or '-'})"
+    )
 
 
 def _user_lines(u: UserFacts) -> list[str]:

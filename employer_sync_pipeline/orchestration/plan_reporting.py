@@ -40,6 +40,8 @@ def report_plan(context: dg.OpExecutionContext, sync: SyncDefinition, report: Pl
             "scope_counts": scope_counts_markdown(report.scope_counts, sync.scope_labels),
             "changes": _changes_table(report),
             "failed_records": failed_records_table(report.failures),
+            "retried": sum(report.retried.values()),
+            "retried_outcomes": dg.MetadataValue.json(report.retried),
         }
     )
 

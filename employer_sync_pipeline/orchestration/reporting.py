@@ -39,16 +39,31 @@ def result_metadata(result: BatchResult) -> dict:
 
 
 def failed_records_table(fail_log: Sequence[Mapping]) -> dg.MetadataValue:
-    """The failed records as the UI shows a table: user id, error class, what to fix. No personal data."""
+    """The failed records as the UI shows a table: user id, error class, what to fix, and since when
+    it has failed (the first run of its streak and the runs in a row). No personal data."""
     return dg.MetadataValue.table(
         records=[
-            dg.TableRecord({"remote_gig_user_id": entry["remote_gig_user_id"], "error": entry["error"],
-                            "what_to_fix": entry["message"]})
+            dg.TableRecord(
+                {
+                    "remote_gig_user_id": entry["remote_gig_user_id"],
+                    "error": entry["error"],
+                    "what_to_fix": entry["message"],
+                    "failing_since": entry.get("first_failed_at", ""),
+                    "first_failed_run_id": entry.get("first_failed_run_id") or "",
+                    "runs_in_a_row": entry.get("failed_runs", 1),
+                }
+            )
             for entry in fail_log
         ],
         schema=dg.TableSchema(
-            columns=[dg.TableColumn("remote_gig_user_id", "int"), dg.TableColumn("error", "string"),
-                     dg.TableColumn("what_to_fix", "string")]
+            columns=[
+                dg.TableColumn("remote_gig_user_id", "int"),
+                dg.TableColumn("error", "string"),
+                dg.TableColumn("what_to_fix", "string"),
+                dg.TableColumn("failing_since", "string"),
+                dg.TableColumn("first_failed_run_id", "string"),
+                dg.TableColumn("runs_in_a_row", "int"),
+            ]
         ),
     )
 

@@ -3,7 +3,9 @@
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 
+from ..domain.failure_streaks import continue_streaks
 from ..domain.plan_diff import change_counts, change_examples, diff_states
 from .dry_run import RolledBackPlatform
 from .results import BatchResult
@@ -28,6 +30,9 @@ class PlanReport:
     examples: dict[str, dict[str, list[int]]]
     failures: list[dict]
     error_classes: dict[str, int]
+    #: The records selected only because the last completed run failed them: outcome → count, and ids.
+    retried: dict[str, int]
+    retried_ids: list[int]
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -40,6 +45,10 @@ def plan_report(
     total = BatchResult.combine(results, scope_keys=tuple(sync.empty_scope_counts()))
     changes = diff_states(platform.state_before, platform.state_now())
     window = start.window
+    failed_ids = [failure.remote_gig_user_id for failure in total.failures]
+    streaks = continue_streaks(start.previous, failed_ids, None, datetime.now(timezone.utc))
+    retry_ids = set(start.retry_ids)
+    retried = sorted((r.remote_gig_user_id, r.outcome) for r in total.records if r.remote_gig_user_id in retry_ids)
     return PlanReport(
         sync=sync.name,
         mode=window.mode.value,
@@ -49,6 +58,10 @@ def plan_report(
         scope_counts=total.scope_counts,
         tables=change_counts(changes),
         examples=change_examples(changes, SHOWN_IDS),
-        failures=[failure.as_log_entry() for failure in total.failures],
+        failures=[
+            failure.as_log_entry() | streaks[failure.remote_gig_user_id].as_log_fields() for failure in total.failures
+        ],
         error_classes=dict(Counter(failure.error for failure in total.failures)),
+        retried=dict(Counter(outcome for _, outcome in retried)),
+        retried_ids=[user_id for user_id, _ in retried[:SHOWN_IDS]],
     )

@@ -42,7 +42,7 @@ from employer_sync_pipeline.orchestration.resources import JodgigDatabase, Platf
 from employer_sync_pipeline.orchestration.sentry import SentryResource
 from employer_sync_pipeline.settings import Settings
 from employer_sync_pipeline.sync.databases import jodgig_engine_and_rules
-from employer_sync_pipeline.sync.run_steps import select_in_scope
+from employer_sync_pipeline.sync.run_steps import RunStart, select_in_scope
 from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
 
 from ..support.demo_repair import repair_rejected_emails

@@ -205,30 +205,21 @@ def test_a_duplicate_e_mail_in_a_big_batch_fails_alone_before_any_write(sync_env
 
 def test_a_record_the_database_rejects_makes_the_batch_fall_back_and_fails_alone(sync_env, jodgig, platform_db):
     company = jodgig.company()
-    newcomer = jodgig.user("OUTLET_MANAGER", company, status=0)
-    holder = jodgig.user("HQ_MANAGER", company, email="shared@example.com")
     others = [jodgig.user("OUTLET_MANAGER", company) for _ in range(20)]
-    run_employer_sync()
-    now = jodgig.local_now()
-    # In one batch the newcomer (lower id, written first) takes the e-mail the holder gives up:
-    # only the database can see the clash, so the bulk write fails and falls back.
-    jodgig.update(t.users, newcomer, status=1, email="shared@example.com", updated_at=now)
-    jodgig.update(t.users, holder, email="moved@example.com", updated_at=now)
-    for user in others:
-        jodgig.update(t.users, user, first_name="Renamed", updated_at=now)
+    long_name = jodgig.user("HQ_MANAGER", company, first_name="Maximiliana-Josephine")
+    # Only the database sees this one: the mapping allows 100 characters, this platform 16.
+    with platform_db.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE identities_users ALTER COLUMN first_name TYPE VARCHAR(16)")
 
     run_employer_sync()
 
     synced = identities(platform_db.engine)
-    assert newcomer not in synced
-    assert synced[holder]["email"] == "moved@example.com"
-    assert {synced[user]["first_name"] for user in others} == {"Renamed"}
+    assert long_name not in synced
+    assert set(synced) == set(others)
     log = sync_logs(platform_db.engine)[-1]
-    assert [(f["remote_gig_user_id"], f["error"]) for f in log["fail_log"]] == [(newcomer, "DuplicateEmail")]
-    assert log["records_synced"] == 21
-
-    run_employer_sync()
-    assert identities(platform_db.engine)[newcomer]["email"] == "shared@example.com"
+    assert [(f["remote_gig_user_id"], f["error"]) for f in log["fail_log"]] == [(long_name, "StringDataRightTruncation")]
+    assert "value too long" in log["fail_log"][0]["message"]
+    assert log["records_synced"] == 20
 
 
 def test_an_owner_moving_to_another_company_hands_the_old_company_to_the_next_candidate(sync_env, jodgig, platform_db):

@@ -169,10 +169,15 @@ def test_a_failed_record_and_its_sync_log_entries(sync_env, jodgig, platform_db,
 
     assert (explained.outcome, explained.error.error, explained.identity) == ("failed", "InvalidEmail", None)
     logs = sync_logs(platform_db.engine)
-    assert [(f.run_id, f.sync_log_id, f.error, f.sync_mode) for f in explained.failures] == [
-        (second_run.run_id, logs[1]["id"], "InvalidEmail", "full_refresh"),
-        (first_run.run_id, logs[0]["id"], "InvalidEmail", "full_refresh")]
+    # The second run retried it although it never changed: an incremental, failing a second time in a row.
+    assert [(f.run_id, f.sync_log_id, f.error, f.sync_mode, f.failed_runs) for f in explained.failures] == [
+        (second_run.run_id, logs[1]["id"], "InvalidEmail", "incremental", 2),
+        (first_run.run_id, logs[0]["id"], "InvalidEmail", "full_refresh", 1)]
+    assert {(f.first_failed_run_id, f.first_failed_at) for f in explained.failures} == {
+        (first_run.run_id, logs[0]["finished_at"])}
     assert explained.failures[0].message == explained.error.message
+    text = CliRunner().invoke(main, ["explain", "--employer", str(user)]).output
+    assert f"failed 2 runs in a row, since {logs[0]['finished_at'].isoformat()} (run {first_run.run_id})" in text
     assert explained.memberships.wanted is None and explained.memberships.to_add == ()
 
 

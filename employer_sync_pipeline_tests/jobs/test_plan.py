@@ -71,10 +71,19 @@ def assert_plan_is_what_the_run_does(platform_db, plan_result, full_refresh: boo
     log = sync_logs(platform_db.engine)[-1]
     assert report.records == {name: log[f"records_{name}"] for name in report.records}
     assert report.scope_counts == log["scope_counts"]
-    assert report.failures == log["fail_log"]
+    assert [_streak_known_before(entry) for entry in report.failures] == [
+        _streak_known_before(entry) for entry in log["fail_log"]]
     assert report.tables == change_counts(changes)
     assert report.examples == change_examples(changes, SHOWN_IDS)
     return report
+
+
+def _streak_known_before(entry: dict) -> dict:
+    """A fail-log entry less the first failure's run and time when this run is the first: the plan's
+    run and clock are not the real run's."""
+    if entry["failed_runs"] > 1:
+        return entry
+    return {key: value for key, value in entry.items() if key not in ("first_failed_at", "first_failed_run_id")}
 
 
 def test_a_planned_incremental_changes_nothing_and_predicts_the_run_exactly(sync_env, jodgig, platform_db):
