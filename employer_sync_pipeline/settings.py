@@ -8,6 +8,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +29,7 @@ LIMIT_DEFAULTS = {
     "JIT_TIMEOUT_SECONDS": 5.0,
     "SYNC_MAX_RUNTIME_SECONDS": 2700.0,
     "FULL_REFRESH_MAX_RUNTIME_SECONDS": 14400.0,
+    "FAILED_RECORD_MAX_AGE_SECONDS": 86400.0,
 }
 
 _SUPPORTED_BACKENDS = {
@@ -113,6 +115,11 @@ def _automation(env: Mapping[str, str]) -> str:
     if raw.strip().lower() not in ("running", "stopped"):
         raise SettingsError(f"SYNC_AUTOMATION must be 'running' or 'stopped'; got {raw!r}. Unset it for 'running'.")
     return raw.strip().lower()
+
+
+def failed_record_max_age(env: Mapping[str, str] | None = None) -> timedelta:
+    """How long a record may keep failing before its sync's age check warns (a day by default)."""
+    return timedelta(seconds=_seconds(os.environ if env is None else env, "FAILED_RECORD_MAX_AGE_SECONDS"))
 
 
 def _run_limits(env: Mapping[str, str]) -> RunLimits:

@@ -61,4 +61,4 @@ def _edges(job_name: str) -> set[tuple[str, str]]:
 
 def test_the_two_sync_jobs_share_one_graph_shape():
     assert _edges("talent_sync_job") == _edges("employer_sync_job")
-    assert len(_edges("employer_sync_job")) == 5
+    assert len(_edges("employer_sync_job")) == 6

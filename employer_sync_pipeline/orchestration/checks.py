@@ -8,9 +8,11 @@ after the run that caused it.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import dagster as dg
 
+from ..settings import failed_record_max_age
 from ..sync import checks
 from ..sync.checks import Reconciliation
 from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
@@ -104,6 +106,30 @@ def _last_sync_successful(sync: SyncDefinition) -> Evaluate:
     return evaluate
 
 
+def _failures_not_stale(sync: SyncDefinition) -> Evaluate:
+    def evaluate(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
+        max_age = failed_record_max_age()
+        found = checks.stale_failures(platform_db.engine, sync.origin_table, max_age, datetime.now(timezone.utc))
+        if found is None:
+            return dg.AssetCheckResult(
+                passed=True, metadata={"reason": f"no incremental or full-refresh {sync.name} sync has run yet"}
+            )
+        return dg.AssetCheckResult(
+            passed=not found.stale,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "sync_log_id": found.log["id"],
+                "records_failed": found.log["records_failed"],
+                "failing_longer_than_limit": len(found.stale),
+                "limit_hours": round(max_age.total_seconds() / 3600, 2),
+                "failing_since_oldest": found.stale[0].get("first_failed_at", "") if found.stale else "",
+                "stale_records": failed_records_table(found.stale[:SHOWN]),
+            },
+        )
+
+    return evaluate
+
+
 def _backfill_metadata(backfill: dict | None) -> dict:
     """The latest backfill, for information only: it never makes the sync look healthy."""
     if backfill is None:
@@ -133,6 +159,14 @@ PLATFORM_CHECKS = (
     PlatformCheck("last_talent_sync_successful", "gig_sync_logs",
                   "The last incremental or full-refresh talent sync had no failed records (backfills never count).",
                   _TALENT, _last_sync_successful(TALENT_SYNC)),
+    PlatformCheck("employer_failures_not_stale", "gig_sync_logs",
+                  "No record of the last incremental or full-refresh employer sync has been failing, run after run, "
+                  "for longer than FAILED_RECORD_MAX_AGE_SECONDS (a day by default).",
+                  _EMPLOYER, _failures_not_stale(EMPLOYER_SYNC)),
+    PlatformCheck("talent_failures_not_stale", "gig_sync_logs",
+                  "No record of the last incremental or full-refresh talent sync has been failing, run after run, "
+                  "for longer than FAILED_RECORD_MAX_AGE_SECONDS (a day by default).",
+                  _TALENT, _failures_not_stale(TALENT_SYNC)),
 )
 
 

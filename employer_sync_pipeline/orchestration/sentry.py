@@ -39,11 +39,16 @@ class SentryResource(dg.ConfigurableResource):
         return SyncFailureReporter(self, sync_name)
 
     def report_record_failure(self, failure: RecordFailure, sync_name: str) -> None:
-        """One event per failed record: the JodGig user id as the user, no message text from the data."""
+        """One event per failed record and run: the JodGig user id as the user, no message text from the data.
+
+        A record that keeps failing is retried every run; its events share one fingerprint (sync,
+        user, error class), so Sentry shows one issue with a count, not one issue per run.
+        """
         if not self._enabled:
             return
         with sentry_sdk.new_scope() as scope:
             scope.set_user({"id": str(failure.remote_gig_user_id)})
+            scope.fingerprint = record_failure_fingerprint(failure, sync_name)
             self._tag(scope, sync_name)
             scope.set_tag("error", failure.error)
             sentry_sdk.capture_message(
@@ -73,6 +78,10 @@ class SentryResource(dg.ConfigurableResource):
     def _tag(self, scope, sync_name: str) -> None:
         scope.set_tag("sync", sync_name)
         scope.set_tag("dagster_run_id", self._run_id)
+
+
+def record_failure_fingerprint(failure: RecordFailure, sync_name: str) -> list[str]:
+    return ["jodgig-record-failure", sync_name, str(failure.remote_gig_user_id), failure.error]
 
 
 class SyncFailureReporter:

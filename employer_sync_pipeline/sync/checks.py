@@ -5,6 +5,7 @@ the active identities whose user is no longer in scope, so one missing and one e
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
@@ -12,6 +13,7 @@ from ..db import jodgig_queries as jq
 from ..db import platform_checks as pc
 from ..db.sync_log import WATERMARK_MODES, last_sync_log
 from ..domain.batching import batched
+from ..domain.failure_streaks import older_than
 from ..domain.scope import TALENT, is_company_live
 from ..domain.talent import classify_talent
 from .employer_facts import classify_employers, resolve_owners
@@ -98,6 +100,25 @@ def last_sync_logs(platform: Engine, origin_table: str) -> tuple[dict | None, di
             last_sync_log(conn, origin_table, DESTINATION_TABLE, WATERMARK_MODES),
             last_sync_log(conn, origin_table, DESTINATION_TABLE, BACKFILL_MODES),
         )
+
+
+@dataclass(frozen=True)
+class StaleFailures:
+    """The records of a sync's last completed run that have been failing for longer than allowed."""
+
+    log: dict
+    stale: list[dict]
+    max_age: timedelta
+
+
+def stale_failures(platform: Engine, origin_table: str, max_age: timedelta, now: datetime) -> StaleFailures | None:
+    """None when the sync has not completed an incremental or full-refresh run yet."""
+    with platform.connect() as conn:
+        log = last_sync_log(conn, origin_table, DESTINATION_TABLE, WATERMARK_MODES)
+    if log is None:
+        return None
+    stale = older_than(log["fail_log"], log["finished_at"], log["run_id"], max_age, now)
+    return StaleFailures(log, sorted(stale, key=lambda entry: entry.get("first_failed_at", "")), max_age)
 
 
 def _active(platform: Engine, kind: str) -> set[int]:

@@ -48,6 +48,22 @@ def test_record_failures_reach_sentry_with_ids_and_without_personal_data(sync_en
         assert personal not in text
 
 
+def test_a_record_failing_run_after_run_is_one_sentry_issue(sync_env, jodgig, captured):
+    """Every run retries it and reports it again; the events share one fingerprint per record and error."""
+    company = jodgig.company()
+    first = jodgig.user("HQ_MANAGER", company, email="broken-one")
+    second = jodgig.user("HQ_MANAGER", company, email="broken-two")
+
+    runs = [run_with_capturing_sentry(), run_with_capturing_sentry()]
+
+    assert all(run.success for run in runs)
+    fingerprints = [tuple(event["fingerprint"]) for event in captured.events]
+    assert sorted(fingerprints) == sorted(
+        [("jodgig-record-failure", "employer_sync", str(user), "InvalidEmail") for user in (first, second)] * 2
+    )
+    assert {event["tags"]["dagster_run_id"] for event in captured.events} == {run.run_id for run in runs}
+
+
 def test_op_errors_reach_sentry_through_the_failure_hook(sync_env, captured):
     result = run_with_capturing_sentry({"ops": {"fan_out_batches": {"config": {"batch_size": 0, "full_refresh_batch_size": 0}}}})
 

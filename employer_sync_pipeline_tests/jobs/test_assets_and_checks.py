@@ -1,5 +1,7 @@
 """Asset lineage, per-table materializations, the platform checks and the run-failure sensor."""
 
+from datetime import datetime, timedelta, timezone
+
 import dagster as dg
 import sqlalchemy as sa
 
@@ -93,7 +95,7 @@ def test_checks_pass_after_a_clean_sync(sync_env, jodgig):
     assert {name: r.passed for name, r in results.items()} == {
         "employer_reconciliation": True, "one_resolved_owner_per_organisation": True,
         "last_employer_sync_successful": True, "talent_reconciliation": True,
-        "last_talent_sync_successful": False}
+        "last_talent_sync_successful": False, "employer_failures_not_stale": True, "talent_failures_not_stale": True}
     assert results["employer_reconciliation"].metadata["in_scope_employers"].value == 3
     assert results["last_talent_sync_successful"].metadata["reason"].value == (
         "no incremental or full-refresh talent sync has run yet")
@@ -129,6 +131,47 @@ def test_checks_catch_a_failed_record_and_a_wrong_owner(sync_env, jodgig, platfo
     [record] = last.metadata["failed_records"].value.records
     assert record.data["remote_gig_user_id"] == failing and record.data["error"] == "InvalidEmail"
     assert "broken" not in str(last.metadata)
+
+
+def test_a_month_old_failure_looks_different_from_a_fresh_one(sync_env, jodgig, platform_db):
+    company = jodgig.company()
+    jodgig.user("HQ_MANAGER", company)
+    fresh = jodgig.user("HQ_MANAGER", company, email="fresh-but-broken")
+    old = jodgig.user("HQ_MANAGER", company, email="old-and-broken")
+    first = run_employer_sync()
+    assert _check_results()["employer_failures_not_stale"].passed, "a fresh failure is not stale"
+    # The old record's streak began a month ago (as if it had failed in every hourly run since).
+    month_ago = datetime.now(timezone.utc) - timedelta(days=30)
+    with platform_db.engine.begin() as conn:
+        log = p.gig_sync_logs
+        fail_log = conn.execute(sa.select(log.c.fail_log)).scalar_one()
+        aged = [entry | {"first_failed_at": month_ago.isoformat(), "failed_runs": 720}
+                if entry["remote_gig_user_id"] == old else entry for entry in fail_log]
+        conn.execute(sa.update(log).values(fail_log=aged))
+
+    run_employer_sync()
+    results = _check_results()
+
+    stale = results["employer_failures_not_stale"]
+    assert not stale.passed and stale.severity == dg.AssetCheckSeverity.WARN
+    assert stale.metadata["failing_longer_than_limit"].value == 1
+    assert stale.metadata["limit_hours"].value == 24
+    [record] = stale.metadata["stale_records"].value.records
+    assert (record.data["remote_gig_user_id"], record.data["runs_in_a_row"]) == (old, 721)
+    assert record.data["failing_since"] == month_ago.isoformat()
+    last = {r.data["remote_gig_user_id"]: r.data for r in results["last_employer_sync_successful"]
+            .metadata["failed_records"].value.records}
+    assert (last[fresh]["runs_in_a_row"], last[fresh]["first_failed_run_id"]) == (2, first.run_id)
+
+
+def test_the_failure_age_limit_is_configurable(sync_env, jodgig, monkeypatch):
+    jodgig.user("HQ_MANAGER", jodgig.company(), email="broken")
+    run_employer_sync()
+    monkeypatch.setenv("FAILED_RECORD_MAX_AGE_SECONDS", "0.001")
+
+    stale = _check_results()["employer_failures_not_stale"]
+
+    assert not stale.passed and stale.metadata["failing_longer_than_limit"].value == 1
 
 
 def test_reconciliation_names_both_sides_so_a_missing_and_an_extra_do_not_cancel(sync_env, jodgig, platform_db):
@@ -176,7 +219,7 @@ def test_a_sync_run_tags_its_outcome_and_evaluates_the_checks_of_the_tables_it_c
     evaluations = {e.check_name: e for e in failed.get_asset_check_evaluations()}
     assert {name: e.passed for name, e in evaluations.items()} == {
         "employer_reconciliation": False, "one_resolved_owner_per_organisation": True,
-        "last_employer_sync_successful": False}
+        "last_employer_sync_successful": False, "employer_failures_not_stale": True}
     assert evaluations["employer_reconciliation"].asset_key == dg.AssetKey(["platform", "identities_users"])
     assert evaluations["employer_reconciliation"].metadata["in_scope_not_active_ids"].value == [failing]
     latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
@@ -195,7 +238,8 @@ def test_a_sync_run_tags_its_outcome_and_evaluates_the_checks_of_the_tables_it_c
     assert [run.run_id for run in runs] == [failed.run_id]
 
     quiet = defs.get_job_def("employer_sync_job").execute_in_process(instance=instance)
-    assert {e.check_name for e in quiet.get_asset_check_evaluations()} == {"last_employer_sync_successful"}
+    assert {e.check_name for e in quiet.get_asset_check_evaluations()} == {
+        "last_employer_sync_successful", "employer_failures_not_stale"}
 
 
 def test_a_clean_backfill_never_makes_a_failing_sync_look_healthy(sync_env, jodgig):
