@@ -118,6 +118,30 @@ def test_a_planned_full_refresh_is_the_drift_report(sync_env, jodgig, platform_d
     assert report.tables["identities_users"]["updated"] >= 1
 
 
+def test_a_plan_of_a_run_with_a_retry_set_is_that_run(sync_env, jodgig, platform_db):
+    """The last run failed two records; one is still broken, the other's e-mail holder has let go."""
+    company = jodgig.company()
+    holder = jodgig.user("HQ_MANAGER", company, email="desk@example.com")
+    broken = jodgig.user("HQ_MANAGER", company, email="broken")
+    run_employer_sync()
+    waiting = jodgig.user("OUTLET_MANAGER", company, email="desk@example.com", created_at=jodgig.local_now(),
+                          updated_at=jodgig.local_now())
+    run_employer_sync()
+    jodgig.update(t.users, holder, email="moved@example.com", updated_at=jodgig.local_now())
+    untouched = everything(platform_db.engine)
+
+    planned = run(dry_run=True)
+    assert planned.success, run_errors(planned)
+    assert everything(platform_db.engine) == untouched, "a plan wrote something"
+
+    report = assert_plan_is_what_the_run_does(platform_db, planned, full_refresh=False)
+    assert report.mode == "incremental" and report.records["selected"] == 3
+    assert report.retried == {"failed": 1, "synced": 1}
+    assert report.retried_ids == sorted([broken, waiting])
+    assert [(f["remote_gig_user_id"], f["failed_runs"]) for f in report.failures] == [(broken, 3)]
+    assert report.examples["identities_users"]["inserted"] == [waiting]
+
+
 def test_a_plan_reports_in_the_run_and_not_as_materializations(sync_env, jodgig, platform_db):
     a_world_with_history(jodgig)
     instance = dg.DagsterInstance.ephemeral()

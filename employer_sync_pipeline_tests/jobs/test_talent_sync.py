@@ -88,3 +88,21 @@ def test_talent_and_employer_watermarks_are_separate(sync_env, jodgig, platform_
         ("jodgig_users_talents", "incremental"),
     ]
     assert snapshot(platform_db.engine) == before
+
+
+def test_talents_retry_failed_records_and_swap_emails_in_one_run(sync_env, jodgig, platform_db):
+    first = jodgig.user("TALENT", email="a@example.com")
+    second = jodgig.user("TALENT", email="b@example.com")
+    broken = jodgig.user("TALENT", email="not-an-email")
+    run_talent_sync()
+    now = jodgig.local_now()
+    jodgig.update(t.users, first, email="b@example.com", updated_at=now)
+    jodgig.update(t.users, second, email="a@example.com", updated_at=now)
+
+    run_talent_sync(batch_size=1)
+
+    talents = identities(platform_db.engine)
+    assert (talents[first]["email"], talents[second]["email"]) == ("b@example.com", "a@example.com")
+    log = sync_logs(platform_db.engine)[-1]
+    assert (log["origin_table"], log["sync_mode"], log["records_selected"]) == ("jodgig_users_talents", "incremental", 3)
+    assert [(f["remote_gig_user_id"], f["failed_runs"]) for f in log["fail_log"]] == [(broken, 2)]
