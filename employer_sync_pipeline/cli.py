@@ -97,12 +97,19 @@ def _print_summary(sync_log_id: int, elapsed: float) -> None:
     click.echo(pd.Series(totals, name="rows").rename_axis("table").reset_index().to_markdown(index=False))
 
 
+def _streak_text(entry: dict) -> str:
+    if entry["failed_runs"] == 1:
+        return "first failure"
+    return f"failed {entry['failed_runs']} runs in a row since {entry['first_failed_at']}"
+
+
 def _print_failures(fail_log: list[dict]) -> None:
     if not fail_log:
         return
     click.echo(f"\nFailed records ({len(fail_log)}; fix them in JodGig, the next run retries them):")
     for entry in fail_log[:_SHOWN_FAILURES]:
-        click.echo(f"  user {entry['remote_gig_user_id']}: {entry['error']}: {entry['message']}")
+        click.echo(f"  user {entry['remote_gig_user_id']}: {entry['error']}: {entry['message']} "
+                   f"({_streak_text(entry)})")
     if len(fail_log) > _SHOWN_FAILURES:
         click.echo(f"  … and {len(fail_log) - _SHOWN_FAILURES} more in the sync log's fail_log")
 

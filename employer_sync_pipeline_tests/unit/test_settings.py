@@ -1,11 +1,13 @@
 """Settings and limits: every bad value is an error naming its variable, never echoing a URL."""
 
+from datetime import timedelta
+
 import pytest
 
 from employer_sync_pipeline.db.engines import mysql_session_limits
 from employer_sync_pipeline.db.limits import ConnectionLimits
 from employer_sync_pipeline.db.timeouts import LOCK, STATEMENT, TimeoutPolicy, describe_statement, timeout_message
-from employer_sync_pipeline.settings import CodeLocationSettings, Settings, SettingsError
+from employer_sync_pipeline.settings import CodeLocationSettings, Settings, SettingsError, failed_record_max_age
 
 LIMITS = ConnectionLimits(connect=10, jodgig_statement=300, platform_lock=30, platform_statement=300)
 
@@ -96,3 +98,10 @@ def test_a_timeout_message_names_the_variable_the_wait_the_limit_and_the_blocker
     assert "%(email)s" not in lock
     statement = timeout_message("postgresql", STATEMENT, sql, policy)
     assert "ran for 300 s" in statement and "PLATFORM_STATEMENT_TIMEOUT_SECONDS" in statement
+
+
+def test_the_failed_record_age_limit_is_a_day_unless_set():
+    assert failed_record_max_age({}) == timedelta(days=1)
+    assert failed_record_max_age({"FAILED_RECORD_MAX_AGE_SECONDS": "3600"}) == timedelta(hours=1)
+    with pytest.raises(SettingsError, match="FAILED_RECORD_MAX_AGE_SECONDS must be a positive number"):
+        failed_record_max_age({"FAILED_RECORD_MAX_AGE_SECONDS": "a week"})
