@@ -212,9 +212,10 @@ def full_refresh_batches(batch_size: int) -> list[tuple[int, ...]]:
         engine.dispose()
 
 
-def batch_deciding_a_shared_email(writer: Engine, batches: list[tuple[int, ...]]) -> tuple[int, int, int]:
+def batch_with_a_shared_email(writer: Engine, batches: list[tuple[int, ...]]) -> tuple[int, int, int]:
     """(batch index, user, later user): the first batch holding one of two employers with the same
-    e-mail whose other holder comes in a later batch. Write order decides which one keeps it."""
+    e-mail whose other holder comes in a later batch. Before SPEC §3's run-wide rule, write order
+    decided which one kept it; the fault still lands where that decision used to be taken."""
     users = jt.users
     with writer.connect() as conn:
         rows = conn.execute(sa.select(users.c.id, users.c.email).where(users.c.role.in_(EMPLOYER_ROLES))).all()
@@ -265,9 +266,9 @@ def interrupt_mid_run(dagster_cli, env, platform_engine, tmp_path, interrupt, af
     return figures
 
 
-def aim_at_the_batch_deciding_a_shared_email(jodgig_db) -> tuple[str, tuple[int, int]]:
+def aim_at_the_batch_with_a_shared_email(jodgig_db) -> tuple[str, tuple[int, int]]:
     """The step to hit, and the two employers sharing an e-mail that it decides between."""
-    target, first_holder, later_holder = batch_deciding_a_shared_email(
+    target, first_holder, later_holder = batch_with_a_shared_email(
         jodgig_db.writer, full_refresh_batches(SMALL_BATCHES)
     )
     return f"upsert_batch[batch_{target}]", (first_holder, later_holder)
@@ -296,13 +297,12 @@ def test_platform_connections_killed_mid_batch_fail_the_run_and_the_next_run_con
 ):
     """The sync's platform sessions are terminated while a batch is being written.
 
-    The fault is aimed at the batch that decides who keeps a shared e-mail (the demo has two such
-    pairs per scale unit): of two employers with one e-mail, the one written first keeps it. An
-    uninterrupted run writes the earlier batch's employer first; the run after the fault must end
-    in exactly the same platform.
+    The fault is aimed at a batch holding one of two employers with one e-mail (the demo has two
+    such pairs per scale unit), whose address the run's last step decides; the run after the fault
+    must end in exactly the same platform as an uninterrupted run.
     """
     env = {**sync_env, **load_demo(jodgig_db, scale=SCALE, monkeypatch=monkeypatch)}
-    step, (first_holder, later_holder) = aim_at_the_batch_deciding_a_shared_email(jodgig_db)
+    step, (first_holder, later_holder) = aim_at_the_batch_with_a_shared_email(jodgig_db)
 
     def terminate_sync_sessions_while_the_batch_writes(process):
         wait_for_step_start(process, step)
@@ -425,7 +425,7 @@ def test_a_run_killed_with_sigkill_mid_batch_is_repaired_exactly_by_the_next_run
 ):
     env = {**sync_env, **load_demo(jodgig_db, scale=SCALE, monkeypatch=monkeypatch)}
     # The batch of test 1: after a SIGKILL no later batch runs, so its order cannot change.
-    step, holders = aim_at_the_batch_deciding_a_shared_email(jodgig_db)
+    step, holders = aim_at_the_batch_with_a_shared_email(jodgig_db)
 
     def sigkill_mid_batch(process):
         wait_for_step_start(process, step)

@@ -11,8 +11,8 @@ any platform row.
 Sentry is captured in-process through sentry-sdk's transport hook: events carry the JodGig
 user id and the ``sync`` and ``dagster_run_id`` tags, and never an e-mail, a name, a phone
 number or a password, even for records whose failure naturally involves them: a duplicate
-e-mail found before the write, two employers swapping e-mails (which only the database
-rejects, with an error text that contains the e-mail) and a name over 100 characters.
+e-mail found before the write, two employers whose rows only the database rejects (with an
+error text whose DETAIL contains the e-mail) and a name over 100 characters.
 """
 
 import json
@@ -48,7 +48,7 @@ UNUSED_PORT = 1
 # Distinctive personal data: any of these found anywhere it must not be is a leak.
 GOOD_EMAIL = "Quokka.Leakcheck-1@Zephyr-Mail.com"
 DUPLICATE_EMAIL = "Dup.Leakcheck-7@Zephyr-Mail.com"
-SWAP_EMAILS = ("swap.alpha-leak@zephyr-mail.com", "swap.beta-leak@zephyr-mail.com")
+REJECTED_EMAILS = ("swap.alpha-leak@zephyr-mail.com", "swap.beta-leak@zephyr-mail.com")
 LONG_NAME = "Xanthoriel" * 11  # 110 characters
 PERSONAL_DATA = (
     "quokka.leakcheck", "dup.leakcheck", "swap.alpha-leak", "swap.beta-leak", "zephyr-mail",
@@ -240,15 +240,21 @@ def test_sentry_events_carry_ids_and_tags_but_no_personal_data_or_secrets(
     assert {e["tags"]["error"] for e in events[str(world["long_name"])]} == {"ValueTooLong"}
     first_events = len(captured.events)
 
-    # 2. Two synced employers swap e-mails: each holder is in the batch, so only the database
-    #    rejects them, with an error text that names the e-mail.
-    alpha = jodgig.user("OUTLET_MANAGER", jodgig.company(), email=SWAP_EMAILS[0], first_name="Fennimore")
-    beta = jodgig.user("OUTLET_MANAGER", jodgig.company(), email=SWAP_EMAILS[1], last_name="Gloamquist")
+    # 2. Two synced employers change names that only this platform's own rule refuses: the
+    #    database rejects them, with an error text whose DETAIL echoes the whole row, e-mail included.
+    created = jodgig.local_now()
+    alpha = jodgig.user("OUTLET_MANAGER", jodgig.company(), email=REJECTED_EMAILS[0], first_name="Fennimore",
+                        created_at=created, updated_at=created)
+    beta = jodgig.user("OUTLET_MANAGER", jodgig.company(), email=REJECTED_EMAILS[1], last_name="Gloamquist",
+                       created_at=created, updated_at=created)
     assert run_with_capturing_sentry().success
     assert {alpha, beta} <= set(identities(platform_db.engine))
+    with platform_db.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE identities_users ADD CONSTRAINT no_placeholder_names "
+                             "CHECK (first_name <> 'Placeholder' AND last_name <> 'Placeholder')")
     now = jodgig.local_now().replace(microsecond=0)
-    jodgig.update(t.users, alpha, email=SWAP_EMAILS[1].upper(), updated_at=now)
-    jodgig.update(t.users, beta, email=SWAP_EMAILS[0], updated_at=now)
+    jodgig.update(t.users, alpha, first_name="Placeholder", updated_at=now)
+    jodgig.update(t.users, beta, last_name="Placeholder", updated_at=now)
     database_errors: list[str] = []
 
     def keep_error_text(context) -> None:
@@ -256,16 +262,16 @@ def test_sentry_events_carry_ids_and_tags_but_no_personal_data_or_secrets(
 
     sa.event.listen(sa.engine.Engine, "handle_error", keep_error_text)
     try:
-        swap = run_with_capturing_sentry()
+        rejected = run_with_capturing_sentry()
     finally:
         sa.event.remove(sa.engine.Engine, "handle_error", keep_error_text)
-    assert swap.success
-    # The naturally leaky path was taken: the database's own error text names a swapped e-mail.
-    assert any(email in error for error in database_errors for email in SWAP_EMAILS), database_errors
-    swap_events = record_events(captured.events[first_events:])
-    swap_failures = {f["remote_gig_user_id"] for f in sync_logs(platform_db.engine)[-1]["fail_log"]}
-    assert swap_failures & {alpha, beta}, "the swap reached the database and failed there"
-    assert {str(u) for u in swap_failures} <= set(swap_events)
+    assert rejected.success
+    # The naturally leaky path was taken: the database's own error text names their e-mail.
+    assert any(email in error for error in database_errors for email in REJECTED_EMAILS), database_errors
+    rejected_events = record_events(captured.events[first_events:])
+    rejected_failures = {f["remote_gig_user_id"] for f in sync_logs(platform_db.engine)[-1]["fail_log"]}
+    assert rejected_failures >= {alpha, beta}, "the rows reached the database and failed there"
+    assert {str(u) for u in rejected_failures} <= set(rejected_events)
     record_event_count = sum(len(e) for e in record_events(captured.events).values())
 
     # 3. Runs that fail: JodGig unreachable, JodGig refusing a wrong password, the platform unreachable.
@@ -294,7 +300,7 @@ def test_sentry_events_carry_ids_and_tags_but_no_personal_data_or_secrets(
     assert len(run_failure_events) >= 3
 
     # Every record-failure event: the user id, the sync and the Dagster run.
-    run_ids = {first.run_id, swap.run_id} | {log["run_id"] for log in sync_logs(platform_db.engine)}
+    run_ids = {first.run_id, rejected.run_id} | {log["run_id"] for log in sync_logs(platform_db.engine)}
     for user_id, user_events in record_events(captured.events).items():
         for event in user_events:
             assert event["user"] == {"id": user_id}
@@ -306,4 +312,4 @@ def test_sentry_events_carry_ids_and_tags_but_no_personal_data_or_secrets(
     assert leaks(serialised) == []
     print(f"\nsentry: {len(captured.events)} events ({record_event_count} record failures, "
           f"{len(run_failure_events)} failed-run reports), {len(serialised)} characters of JSON; "
-          f"swap failures {sorted(swap_failures)}; no personal data or secret found")
+          f"rejected records {sorted(rejected_failures)}; no personal data or secret found")
