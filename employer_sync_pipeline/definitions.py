@@ -11,7 +11,7 @@ from .orchestration.schedules import build_schedules
 from .orchestration.sentry import SentryResource, report_failed_runs_to_sentry
 from .settings import CodeLocationSettings
 
-# Read when the code location loads: JodGig's zone for the partitions, the runs' maximum runtime,
+# Read when the code location loads: JodGig's zone for the partitions and schedules, the runs' maximum runtime,
 # and whether the schedules and the login sensor start running (`make dev` starts them stopped).
 # Every other setting is read when a run starts.
 location = CodeLocationSettings.from_env()
@@ -23,7 +23,7 @@ defs = dg.Definitions(
     asset_checks=platform_checks,
     jobs=[platform_checks_job, *sync_jobs.values(), employer_jit_sync_job, talent_jit_sync_job],
     sensors=[build_employer_login_sensor(dg.DefaultSensorStatus(automation)), report_failed_runs_to_sentry],
-    schedules=build_schedules(sync_jobs, dg.DefaultScheduleStatus(automation)),
+    schedules=build_schedules(sync_jobs, dg.DefaultScheduleStatus(automation), location.jodgig_timezone),
     resources={
         "jodgig_db": JodgigDatabase(),
         "platform_db": PlatformDatabase(),

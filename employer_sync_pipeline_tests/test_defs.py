@@ -1,5 +1,6 @@
 """The code location loads, and every job, schedule and sensor resolves."""
 
+import dagster as dg
 import pytest
 
 from employer_sync_pipeline.definitions import defs
@@ -62,3 +63,13 @@ def _edges(job_name: str) -> set[tuple[str, str]]:
 def test_the_two_sync_jobs_share_one_graph_shape():
     assert _edges("talent_sync_job") == _edges("employer_sync_job")
     assert len(_edges("employer_sync_job")) == 6
+
+
+def test_schedules_follow_jodgig_timezone():
+    from employer_sync_pipeline.orchestration.jobs import build_sync_jobs
+    from employer_sync_pipeline.orchestration.schedules import build_schedules
+    from employer_sync_pipeline.settings import CodeLocationSettings
+
+    location = CodeLocationSettings.from_env({"JODGIG_TIMEZONE": "Europe/London"})
+    schedules = build_schedules(build_sync_jobs(location), dg.DefaultScheduleStatus.STOPPED, location.jodgig_timezone)
+    assert {s.execution_timezone for s in schedules} == {"Europe/London"}
