@@ -15,6 +15,7 @@ import dagster as dg
 from ..settings import failed_record_max_age
 from ..sync import checks
 from ..sync.checks import Reconciliation
+from ..sync.results import BatchResult
 from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
 from .reporting import failed_records_table
 from .resources import JodgigDatabase, PlatformDatabase
@@ -23,6 +24,8 @@ from .resources import JodgigDatabase, PlatformDatabase
 SHOWN = 20
 
 Evaluate = Callable[[JodgigDatabase, PlatformDatabase], dg.AssetCheckResult]
+#: The same check over one run's records and companies only: at the end of a sync run.
+EvaluateRun = Callable[[BatchResult, JodgigDatabase, PlatformDatabase], dg.AssetCheckResult]
 
 
 @dataclass(frozen=True)
@@ -32,16 +35,18 @@ class PlatformCheck:
     description: str
     syncs: frozenset[str]
     evaluate: Evaluate
+    evaluate_run: EvaluateRun | None = None
 
     @property
     def asset_key(self) -> dg.AssetKey:
         return dg.AssetKey(["platform", self.table])
 
 
-def _reconciliation_result(result: Reconciliation, kind: str) -> dg.AssetCheckResult:
+def _reconciliation_result(result: Reconciliation, kind: str, scope: str = "all of JodGig") -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=result.matches,
         metadata={
+            "compared": scope,
             f"in_scope_{kind}s": result.in_scope,
             f"active_{kind}_identities": result.active,
             "in_scope_not_active": len(result.missing),
@@ -62,13 +67,34 @@ def talent_reconciliation(jodgig_db: JodgigDatabase, platform_db: PlatformDataba
     return _reconciliation_result(checks.reconcile_talents(jodgig_db.engine, platform_db.engine), "talent")
 
 
+def _run_reconciliation(kind: str) -> EvaluateRun:
+    def evaluate(run: BatchResult, jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
+        scope = f"this run's {run.selected} records"
+        return _reconciliation_result(checks.reconcile_run(platform_db.engine, run, kind), kind, scope)
+
+    return evaluate
+
+
 def one_resolved_owner_per_organisation(
     jodgig_db: JodgigDatabase, platform_db: PlatformDatabase
 ) -> dg.AssetCheckResult:
-    mismatches = checks.owner_mismatches(jodgig_db.engine, platform_db.engine, jodgig_db.rules)
+    return _owner_result(checks.owner_mismatches(jodgig_db.engine, platform_db.engine, jodgig_db.rules))
+
+
+def _run_owners(run: BatchResult, jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
+    """Over the companies the run decided; a talent run, which decides none but may drop an
+    employer past's memberships, checks every organisation."""
+    if not run.company_ids:
+        return one_resolved_owner_per_organisation(jodgig_db, platform_db)
+    mismatches = checks.owner_mismatches(jodgig_db.engine, platform_db.engine, jodgig_db.rules, run.company_ids)
+    return _owner_result(mismatches, f"this run's {len(run.company_ids)} companies")
+
+
+def _owner_result(mismatches: list, scope: str = "every active organisation") -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=not mismatches,
         metadata={
+            "compared": scope,
             "mismatched_organisations": len(mismatches),
             "mismatched_company_ids": dg.MetadataValue.json([m.company_id for m in mismatches[:SHOWN]]),
             "examples": dg.MetadataValue.json(
@@ -146,13 +172,14 @@ _EMPLOYER, _TALENT, _BOTH = frozenset({"employer"}), frozenset({"talent"}), froz
 PLATFORM_CHECKS = (
     PlatformCheck("employer_reconciliation", "identities_users",
                   "Set-based: employers in scope in JodGig (G + valid S) without an active identity, and active "
-                  "employer identities whose user is not in scope.", _EMPLOYER, employer_reconciliation),
+                  "employer identities whose user is not in scope.", _EMPLOYER, employer_reconciliation,
+                  _run_reconciliation("employer")),
     PlatformCheck("talent_reconciliation", "identities_users",
                   "Set-based: talents in scope (T) without an active identity, and active talent identities "
-                  "whose user is not in scope.", _TALENT, talent_reconciliation),
+                  "whose user is not in scope.", _TALENT, talent_reconciliation, _run_reconciliation("talent")),
     PlatformCheck("one_resolved_owner_per_organisation", "org_memberships",
                   "Each active organisation's owners are exactly its company's resolved owner.", _BOTH,
-                  one_resolved_owner_per_organisation),
+                  one_resolved_owner_per_organisation, _run_owners),
     PlatformCheck("last_employer_sync_successful", "gig_sync_logs",
                   "The last incremental or full-refresh employer sync had no failed records (backfills never count).",
                   _EMPLOYER, _last_sync_successful(EMPLOYER_SYNC)),
@@ -179,14 +206,23 @@ def _as_asset_check(check: PlatformCheck) -> dg.AssetChecksDefinition:
 
 
 def evaluate_after_sync(
-    sync: SyncDefinition, written_tables: Iterable[str], jodgig_db: JodgigDatabase, platform_db: PlatformDatabase
+    sync: SyncDefinition,
+    written_tables: Iterable[str],
+    run: BatchResult,
+    jodgig_db: JodgigDatabase,
+    platform_db: PlatformDatabase,
 ) -> list[dg.AssetCheckEvaluation]:
-    """The sync's checks on the tables its run wrote, as events of that run."""
+    """The sync's checks on the tables its run wrote, as events of that run: over the run's own
+    records and companies where a check can be, so a run's checks cost what it changed. The daily
+    ``platform_checks_job`` compares everything."""
     written = set(written_tables)
     evaluations = []
     for check in PLATFORM_CHECKS:
         if sync.name in check.syncs and check.table in written:
-            result = check.evaluate(jodgig_db, platform_db)
+            if check.evaluate_run is not None:
+                result = check.evaluate_run(run, jodgig_db, platform_db)
+            else:
+                result = check.evaluate(jodgig_db, platform_db)
             evaluations.append(
                 dg.AssetCheckEvaluation(
                     asset_key=check.asset_key, check_name=check.name, passed=result.passed,

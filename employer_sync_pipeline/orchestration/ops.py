@@ -247,7 +247,7 @@ def build_write_sync_log(sync: SyncDefinition) -> dg.OpDefinition:
         partition = context.partition_key if context.has_partition_key else None
         for materialization in table_materializations(sync, start.window.mode.value, total, duration, partition):
             context.log_event(materialization)
-        for evaluation in evaluate_after_sync(sync, written_tables(sync, total), jodgig_db, platform_db):
+        for evaluation in evaluate_after_sync(sync, written_tables(sync, total), total, jodgig_db, platform_db):
             context.log_event(evaluation)
         context.log.info(
             f"sync log {log_id}: {total.selected} selected, {total.synced} synced, {total.deactivated} deactivated, "

@@ -138,4 +138,5 @@ def outcomes(
         )
     for w in written:
         result.table_rows.update(w.table_rows)
+        result.company_ids |= w.company_ids
     return result

@@ -4,6 +4,7 @@ Reconciliation is set-based: it names the JodGig users in scope who have no acti
 the active identities whose user is no longer in scope, so one missing and one extra never cancel out.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from ..domain.failure_streaks import older_than
 from ..domain.scope import TALENT, is_company_live
 from ..domain.talent import classify_talent
 from .employer_facts import classify_employers, resolve_owners
+from .results import BatchResult
 from .settings import SourceRules
 from .sync_log import DESTINATION_TABLE
 
@@ -75,15 +77,31 @@ def reconcile_talents(source: Engine, platform: Engine) -> Reconciliation:
     return reconcile(in_scope, _active(platform, "talent"))
 
 
-def owner_mismatches(source: Engine, platform: Engine, rules: SourceRules) -> list[OwnerMismatch]:
-    """Active organisations whose owners are not exactly the resolved owner (when that one is synced)."""
+def reconcile_run(platform: Engine, result: BatchResult, kind: str) -> Reconciliation:
+    """The same comparison over one run's records only, from the sets its batches decided: a run's
+    check costs what the run changed, not the size of JodGig."""
+    in_scope = {r.remote_gig_user_id for r in result.records if r.scope_set is not None and r.scope_set.in_scope}
     with platform.connect() as conn:
-        owners = pc.organisation_owners(conn)
-        synced = pc.active_identity_user_ids(conn, "employer")
+        active = pc.active_identity_user_ids(conn, kind, among=[r.remote_gig_user_id for r in result.records])
+    return reconcile(in_scope, active)
+
+
+def owner_mismatches(
+    source: Engine, platform: Engine, rules: SourceRules, company_ids: Collection[int] | None = None
+) -> list[OwnerMismatch]:
+    """Active organisations (of ``company_ids``, if given) whose owners are not exactly the resolved
+    owner (when that one is synced)."""
+    with platform.connect() as conn:
+        owners = pc.organisation_owners(conn, company_ids)
+        candidates = None if company_ids is None else {uid for found in owners.values() for uid in found}
+        synced = pc.active_identity_user_ids(conn, "employer", among=candidates)
     with source.connect() as conn:
         companies = jq.load_companies(conn, owners)
         live = {cid: c for cid, c in companies.items() if is_company_live(c, rules.obsolete_company_ids)}
         resolved_owners = resolve_owners(conn, live, rules.obsolete_company_ids)
+    if company_ids is not None:
+        with platform.connect() as conn:
+            synced |= pc.active_identity_user_ids(conn, "employer", among=set(resolved_owners.values()) - {None})
     mismatches = []
     for company_id, platform_owners in owners.items():
         resolved = resolved_owners.get(company_id)

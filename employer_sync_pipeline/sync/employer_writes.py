@@ -23,6 +23,7 @@ def write_employer_plans(
     """
     written = Written()
     company_plan = plan_companies(plans, companies)
+    written.company_ids = set(company_plan.owners) | company_plan.deactivated_company_ids
     in_scope = [plan for plan in plans if plan.identity is not None]
     org_ids = _write_organisations(conn, company_plan, written)
     outlet_ids = _write_outlets(conn, company_plan, org_ids, written)

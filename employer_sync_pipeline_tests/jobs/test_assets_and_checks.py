@@ -273,3 +273,26 @@ def test_run_failure_sensor_reports_to_sentry(monkeypatch):
     run_events = [e for e in sentry.CAPTURED.events if e["tags"].get("dagster_run_id") == result.run_id
                   and "op" not in e["tags"]]
     assert len(run_events) == 1 and run_events[0]["tags"]["sync"] == "employer_sync_job"
+
+
+def test_a_runs_checks_cover_its_own_records_and_the_daily_checks_everything(sync_env, jodgig, platform_db):
+    """A run's end-of-run checks cost what it changed; drift elsewhere is the daily job's to find."""
+    company, elsewhere = jodgig.company(), jodgig.company()
+    changed = jodgig.user("HQ_MANAGER", company)
+    untouched = jodgig.user("HQ_MANAGER", elsewhere)
+    run_employer_sync()
+    with platform_db.engine.begin() as conn:  # drift: someone deactivates an identity by hand
+        conn.execute(sa.update(p.identities_users).where(p.identities_users.c.remote_gig_user_id == untouched)
+                     .values(status="deactivated"))
+    jodgig.update(t.users, changed, first_name="Renamed", updated_at=jodgig.local_now())
+
+    run = defs.get_job_def("employer_sync_job").execute_in_process()
+
+    evaluations = {e.check_name: e for e in run.get_asset_check_evaluations()}
+    reconciliation = evaluations["employer_reconciliation"]
+    assert reconciliation.passed
+    assert reconciliation.metadata["compared"].value == "this run's 1 records"
+    assert reconciliation.metadata["in_scope_employers"].value == 1
+    daily = _check_results()["employer_reconciliation"]
+    assert not daily.passed and daily.metadata["in_scope_not_active_ids"].value == [untouched]
+    assert daily.metadata["compared"].value == "all of JodGig"
