@@ -19,8 +19,9 @@ BIN = Path(sys.executable).parent
 RUN_ID = re.compile(r"run ([0-9a-f-]{36})")
 
 
-def employer_sync(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "employer-sync"), *args], env={**os.environ, **(env or {})},
+def employer_sync(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+                  ) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "employer-sync"), *args], env={**os.environ, **(env or {})}, cwd=cwd,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -67,3 +68,20 @@ def test_a_failed_record_fails_the_cli_but_not_its_run(sync_env, jodgig, platfor
     assert done.returncode == 1 and "InvalidEmail" in done.stdout
     [run] = runs_in_the_jobs_runs_tab("employer_jit_sync_job")
     assert run.status == dg.DagsterRunStatus.SUCCESS, "a failed record is the op's outcome, as in the batch"
+
+
+def test_without_dagster_home_the_cli_uses_the_demos_data_folder(tmp_path, monkeypatch):
+    """As `make demo` and `make dev` do: ./.data, so a CLI run shows in the UI; and no warning or DEBUG noise."""
+    monkeypatch.delenv("DAGSTER_HOME")
+
+    done = employer_sync("demo", cwd=tmp_path)
+    planned = employer_sync("plan", cwd=tmp_path)
+
+    assert (done.returncode, planned.returncode) == (0, 0), done.stderr[-3000:] + planned.stderr[-3000:]
+    home = tmp_path / ".data"
+    assert "python_log_level: INFO" in (home / "dagster.yaml").read_text()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    run_ids = {run.run_id for run in runs_in_the_jobs_runs_tab("employer_sync_job")}
+    assert run_ids == {RUN_ID.search(done.stdout).group(1), RUN_ID.search(planned.stdout).group(1)}
+    for output in (done.stdout + done.stderr, planned.stdout + planned.stderr):
+        assert "Warning" not in output and " DEBUG " not in output, output[-3000:]

@@ -152,10 +152,10 @@ def test_the_plan_cli_prints_one_json_object(sync_env, jodgig, platform_db, isol
     assert everything(platform_db.engine) == untouched
 
 
-@pytest.mark.parametrize("talents", [False, True], ids=["employers", "talents"])
-def test_the_plan_cli_summary(sync_env, jodgig, platform_db, talents):
-    jodgig.user("TALENT" if talents else "HQ_MANAGER", jodgig.company())
-    args = ["plan", "--talents"] if talents else ["plan", "--full-refresh"]
+@pytest.mark.parametrize("talent", [False, True], ids=["employers", "talents"])
+def test_the_plan_cli_summary(sync_env, jodgig, platform_db, talent):
+    jodgig.user("TALENT" if talent else "HQ_MANAGER", jodgig.company())
+    args = ["plan", "--talent"] if talent else ["plan", "--full-refresh"]
     done = subprocess.run([str(Path(sys.executable).parent / "employer-sync"), *args],
                           env={**os.environ, **sync_env}, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
