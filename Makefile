@@ -24,7 +24,7 @@ demo: setup $(DAGSTER_HOME)/dagster.yaml
 	@echo "Next:"
 	@echo "  make dev                      the UI at http://127.0.0.1:3000, with this run under Runs"
 	@echo "  make plan                     what the next employer sync would change (nothing is written)"
-	@echo "  make explain ID=1134          why employer 1134 failed (any JodGig user id)"
+	@echo "  make explain ID=1134          why employer 1134 failed (any JodGig employer id)"
 	@echo "  source .venv/bin/activate     then employer-sync --help, dagster, dg work as typed"
 	@echo "  docs/operating.md             running, backfills, the sync log, production"
 
