@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 PROJECT = Path(__file__).resolve().parents[1]
 PAGES = sorted([PROJECT / "README.md", *(PROJECT / "docs").glob("*.md"), PROJECT / "benchmarks" / "README.md"])
-FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
+FENCE = re.compile(r"^[ \t]*```([^\n`]*)\n(.*?)^[ \t]*```[ \t]*$", re.MULTILINE | re.DOTALL)
 SHELLS = {"bash", "sh", "shell", "console"}
 # What a fresh clone has at its root that the commands use; the rest of the copy is the demo's own.
 PROJECT_FILES = ("Makefile", "workspace.yaml", "deploy", "run_config", "employer_sync_pipeline")
