@@ -2,7 +2,7 @@
 
 The demo (embedded SQLite databases, 5 failed records) runs into the webserver's DAGSTER_HOME,
 then headless Chromium checks the job's Runs tab, the asset page of platform/identities_users and
-the lineage. Screenshots go to test-artifacts/ui/ (README "Tests").
+the lineage. Screenshots go to test-artifacts/ui/ (docs/tests.md).
 """
 
 import dataclasses
