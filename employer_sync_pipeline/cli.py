@@ -169,7 +169,9 @@ def _plan_summary(report, run_id: str, asked_full_refresh: bool) -> str:
     ]
     for table, kinds in report.tables.items():
         for kind, count in kinds.items():
-            lines.append(f"  {table}: {count} {kind} ({', '.join(map(str, report.examples[table][kind][:10]))}…)")
+            shown = report.examples[table][kind][:10]
+            more = "…" if count > len(shown) else ""
+            lines.append(f"  {table}: {count} {kind} ({', '.join(map(str, shown))}{more})")
     lines += [f"Would fail: {entry['remote_gig_user_id']}: {entry['error']}: {entry['message']}"
               for entry in report.failures[:_SHOWN_FAILURES]]
     return "\n".join(lines)
