@@ -115,7 +115,9 @@ def _print_failures(fail_log: list[dict]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
 @click.option("--show-pii", is_flag=True, help="Show e-mails, names and phones unmasked.")
 def explain(employer_id: int | None, talent_id: int | None, as_json: bool, show_pii: bool) -> None:
-    """Explain one user: facts, set and rule, owners, wanted and platform rows, guard, failures. Never writes."""
+    """Explain one user: facts, set and rule, owners, wanted and platform rows, guard, failures. Never writes.
+
+    Exits 1 when JodGig has no such user of that kind (the message says which flag fits, if any)."""
     if (employer_id is None) == (talent_id is None):
         raise click.UsageError("give exactly one of --employer ID or --talent ID")
     if employer_id is not None:
