@@ -29,7 +29,7 @@ def mark_plan_run(context: dg.OpExecutionContext) -> None:
 
 def report_plan(context: dg.OpExecutionContext, sync: SyncDefinition, report: PlanReport) -> None:
     """The plan as this run's tag and metadata, changes first; one observation per table that would change."""
-    summary = change_summary(report)
+    summary = _change_summary(report)
     context.instance.add_run_tags(context.run_id, {PLAN_TAG: f"{report.mode}: {summary}"})
     for table, kinds in report.tables.items():
         context.log_event(
@@ -52,7 +52,7 @@ def report_plan(context: dg.OpExecutionContext, sync: SyncDefinition, report: Pl
     )
 
 
-def change_summary(report: PlanReport) -> str:
+def _change_summary(report: PlanReport) -> str:
     """One line: each platform table's changes, or that no platform row would change."""
     if not report.tables:
         return NO_CHANGE
