@@ -4,7 +4,7 @@ Fenced blocks say what they are in their info string:
 
 - ``bash runnable``: run here, in order, each with bash from the root of a fresh copy of the project
   (its own ``.data``, no ``DAGSTER_HOME``, the virtual environment active), after ``make demo``;
-  each must exit 0.
+  each must exit 0. ``python runnable`` blocks run the same way, in the project's Python.
 - ``bash manual``: for another machine or a server (production, a database server, a long benchmark);
   never run here.
 - ``sql runnable-sqlite`` / ``sql runnable-postgres``: run against the demo's platform, embedded
@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,12 @@ SETTINGS = ("DAGSTER_HOME", "VIRTUAL_ENV", "JODGIG_DATABASE_URL", "PLATFORM_DATA
 
 def blocks(page: Path, marker: str) -> list[str]:
     return [body for info, body in FENCE.findall(page.read_text()) if marker in info.split()[1:]]
+
+
+def runnable_scripts(page: Path) -> list[str]:
+    """The page's runnable blocks as bash scripts: a Python block runs in the project's Python."""
+    return [body if info.split()[0] in SHELLS else f"python - <<'PYTHON'\n{textwrap.dedent(body)}PYTHON\n"
+            for info, body in FENCE.findall(page.read_text()) if "runnable" in info.split()[1:]]
 
 
 def shell_blocks_without_a_marker() -> list[str]:
@@ -105,7 +112,7 @@ def test_the_pages_commands_run_against_a_fresh_demo(fresh_clone, page):
     demo = bash(fresh_clone, "make demo")
     assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-3000:]
 
-    for script in blocks(page, "runnable"):
+    for script in runnable_scripts(page):
         done = bash(fresh_clone, script)
         assert done.returncode == 0, f"{page.name}:\n{script}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
 
