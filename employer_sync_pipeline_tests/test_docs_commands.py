@@ -111,6 +111,7 @@ def test_every_link_between_the_pages_resolves():
 def test_the_pages_commands_run_against_a_fresh_demo(fresh_clone, page):
     demo = bash(fresh_clone, "make demo")
     assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-3000:]
+    assert "Next:" in demo.stdout and "make plan" in demo.stdout, "make demo ends with the next steps"
 
     for script in runnable_scripts(page):
         done = bash(fresh_clone, script)
