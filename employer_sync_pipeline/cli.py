@@ -143,7 +143,7 @@ def _platform_remembers(explanation: Explanation) -> bool:
 def plan(full_refresh: bool, talent: bool, as_json: bool) -> None:
     """What a sync started now would change, from the same steps with every write rolled back.
 
-    That is a full refresh while the sync log has no successful run yet (as on the demo)."""
+    That is a full refresh while the sync log has no run to start from (as on the demo)."""
     sync = TALENT_SYNC if talent else EMPLOYER_SYNC
     watermark_op, log_op = op_name(sync, "compute_watermark"), op_name(sync, "write_sync_log")
     run_config = {
@@ -162,7 +162,7 @@ def _plan_summary(report, run_id: str, asked_full_refresh: bool) -> str:
     unasked_full_refresh = report.mode == "full_refresh" and not asked_full_refresh
     lines = [
         f"Plan of a {report.mode} {report.sync} sync (run {run_id}); nothing was written.",
-        *([f"(a full refresh: the sync log has no successful {report.sync} sync yet to start from)"]
+        *([f"(a full refresh: the sync log has no {report.sync} sync yet that the next one can start from)"]
           if unasked_full_refresh else []),
         f"window (UTC): [{report.watermark_from or 'the beginning'}, {report.watermark_to})",
         "Records: " + ", ".join(f"{count} {name}" for name, count in report.records.items()),
