@@ -181,4 +181,5 @@ def test_the_plan_cli_summary(sync_env, jodgig, platform_db, talent):
                           env={**os.environ, **sync_env}, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "nothing was written" in done.stdout and "identities_users: 1 inserted" in done.stdout
+    assert ("(a full refresh: the sync log has no" in done.stdout) == talent, "said when it was not asked for"
     assert sync_logs(platform_db.engine) == []
