@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from .db.platform_stats import platform_totals
 from .db.platform_tables import gig_sync_logs
 from .domain.explanation_text import render_explanation
-from .explain import explain_employer, explain_talent
+from .explain import Explanation, explain_employer, explain_talent
+from .local_instance import default_dagster_home
 from .orchestration.jit import jit_job_name, jit_op_name, jit_run_config
 from .orchestration.local_runs import execute_job_here
 from .orchestration.ops import op_name
@@ -26,7 +27,8 @@ _SHOWN_FAILURES = 10
 
 @click.group()
 def main() -> None:
-    """Operate the JodGig → platform sync."""
+    """Operate the JodGig → platform sync. Without DAGSTER_HOME it uses ./.data, as make demo and make dev do."""
+    default_dagster_home()
     try:
         Settings.from_env()
         CodeLocationSettings.from_env()
@@ -120,23 +122,36 @@ def _print_failures(fail_log: list[dict]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
 @click.option("--show-pii", is_flag=True, help="Show e-mails, names and phones unmasked.")
 def explain(employer_id: int | None, talent_id: int | None, as_json: bool, show_pii: bool) -> None:
-    """Explain one user: facts, set and rule, owners, wanted and platform rows, guard, failures. Never writes."""
+    """Explain one user: facts, set and rule, owners, wanted and platform rows, guard, failures. Never writes.
+
+    Exits 1 when JodGig has no such user of that kind (the message says which flag fits, if any)."""
     if (employer_id is None) == (talent_id is None):
         raise click.UsageError("give exactly one of --employer ID or --talent ID")
     if employer_id is not None:
         explanation = explain_employer(employer_id, show_pii=show_pii)
     else:
         explanation = explain_talent(talent_id, show_pii=show_pii)
-    click.echo(json.dumps(explanation.as_json(), indent=2) if as_json else render_explanation(explanation))
+    known = explanation.facts is not None
+    if known or as_json or _platform_remembers(explanation):
+        click.echo(json.dumps(explanation.as_json(), indent=2) if as_json else render_explanation(explanation))
+    if not known:  # SPEC §6: an unknown id is never success
+        raise click.ClickException(explanation.rule)
+
+
+def _platform_remembers(explanation: Explanation) -> bool:
+    """An id JodGig no longer has may still have platform rows or sync log failures worth showing."""
+    return explanation.identity is not None or bool(explanation.failures)
 
 
 @main.command()
 @click.option("--full-refresh", is_flag=True, help="Plan a full refresh: the drift report of the whole platform.")
-@click.option("--talents", is_flag=True, help="Plan the talent sync instead of the employer sync.")
+@click.option("--talent", is_flag=True, help="Plan the talent sync instead of the employer sync.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
-def plan(full_refresh: bool, talents: bool, as_json: bool) -> None:
-    """What a sync started now would change, from the same steps with every write rolled back."""
-    sync = TALENT_SYNC if talents else EMPLOYER_SYNC
+def plan(full_refresh: bool, talent: bool, as_json: bool) -> None:
+    """What a sync started now would change, from the same steps with every write rolled back.
+
+    That is a full refresh while the sync log has no run to start from (as on the demo)."""
+    sync = TALENT_SYNC if talent else EMPLOYER_SYNC
     watermark_op, log_op = op_name(sync, "compute_watermark"), op_name(sync, "write_sync_log")
     run_config = {
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},
@@ -147,7 +162,7 @@ def plan(full_refresh: bool, talents: bool, as_json: bool) -> None:
             raise click.ClickException(f"the plan run {run.run_id} failed; see the errors above")
         report = run.output_for_node(log_op).plan
     click.echo(json.dumps({**report.as_json(), "run_id": run.run_id}, indent=2, default=str) if as_json
-               else _plan_summary(report, run.run_id))
+               else _plan_summary(report, run.run_id, full_refresh))
 
 
 def _retried_lines(report) -> list[str]:
@@ -158,9 +173,12 @@ def _retried_lines(report) -> list[str]:
             f"({', '.join(map(str, report.retried_ids))})"]
 
 
-def _plan_summary(report, run_id: str) -> str:
+def _plan_summary(report, run_id: str, asked_full_refresh: bool) -> str:
+    unasked_full_refresh = report.mode == "full_refresh" and not asked_full_refresh
     lines = [
-        f"Plan of a {report.mode} {report.sync} sync (run {run_id}); nothing was written.",
+        f"Plan of the {report.sync} sync, {report.mode} (run {run_id}); nothing was written.",
+        *([f"(a full refresh: the sync log has no {report.sync} sync yet that the next one can start from)"]
+          if unasked_full_refresh else []),
         f"window (UTC): [{report.watermark_from or 'the beginning'}, {report.watermark_to})",
         "Records: " + ", ".join(f"{count} {name}" for name, count in report.records.items()),
         "Sets: " + ", ".join(f"{key} {count}" for key, count in report.scope_counts.items()),
@@ -169,7 +187,9 @@ def _plan_summary(report, run_id: str) -> str:
     ]
     for table, kinds in report.tables.items():
         for kind, count in kinds.items():
-            lines.append(f"  {table}: {count} {kind} ({', '.join(map(str, report.examples[table][kind][:10]))}…)")
+            shown = report.examples[table][kind][:10]
+            more = "…" if count > len(shown) else ""
+            lines.append(f"  {table}: {count} {kind} ({', '.join(map(str, shown))}{more})")
     lines += [f"Would fail: {entry['remote_gig_user_id']}: {entry['error']}: {entry['message']} "
               f"({entry['failed_runs']} runs in a row)"
               for entry in report.failures[:_SHOWN_FAILURES]]

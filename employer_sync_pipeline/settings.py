@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from .db.limits import ConnectionLimits
 from .domain.timezone import DEFAULT_JODGIG_TIMEZONE
 
-#: variable → default seconds (README "Configuration" and "Reliability").
+#: variable → default seconds (docs/configuration.md and docs/reliability.md).
 LIMIT_DEFAULTS = {
     "DB_CONNECT_TIMEOUT_SECONDS": 10.0,
     "JODGIG_STATEMENT_TIMEOUT_SECONDS": 300.0,

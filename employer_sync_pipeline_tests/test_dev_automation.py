@@ -54,3 +54,19 @@ def test_make_dev_starts_them_stopped():
 def test_a_malformed_sync_automation_names_the_variable(raw):
     with pytest.raises(SettingsError, match="SYNC_AUTOMATION must be 'running' or 'stopped'"):
         CodeLocationSettings.from_env({"SYNC_AUTOMATION": raw})
+
+
+def test_make_dev_causes_no_warning_of_its_own():
+    """dg warns when the active virtual environment is not the project's; Dagster when ./dagster.yaml is not
+    DAGSTER_HOME's, and about a sensor's beta `owners`. make dev's command, checking instead of serving, prints none."""
+    done = subprocess.run(["make", "-n", "dev"], cwd=PROJECT, capture_output=True, text=True, timeout=60, check=True)
+    [command] = [line for line in done.stdout.splitlines() if line.endswith("dg dev")]
+    env = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
+
+    checked = subprocess.run(["bash", "-c", command.removesuffix("dev") + "check defs"], cwd=PROJECT, env=env,
+                             capture_output=True, text=True, timeout=300)
+
+    assert checked.returncode == 0, checked.stderr[-3000:]
+    output = checked.stdout + checked.stderr
+    assert "does not match" not in output and "Warning" not in output, output[-3000:]
+    assert not (PROJECT / "dagster.yaml").exists(), "the production instance lives in deploy/"

@@ -17,7 +17,7 @@ BIN = Path(sys.executable).parent
 
 
 def dg(*args: str) -> subprocess.CompletedProcess:
-    """`dg` from the project root; the autouse fixture's DAGSTER_HOME keeps ./dagster.yaml (production) out."""
+    """`dg` from the project root; the autouse fixture's DAGSTER_HOME gives dg the test's own instance."""
     return subprocess.run([str(BIN / "dg"), *args], cwd=PROJECT, env=os.environ.copy(),
                           capture_output=True, text=True, timeout=300)
 

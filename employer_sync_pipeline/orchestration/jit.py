@@ -74,8 +74,13 @@ talent_jit_sync_job = build_jit_job(TALENT_SYNC)
 def build_employer_login_sensor(default_status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
     """The login sensor, starting as ``default_status`` says where the instance has no state for it yet."""
 
+    # By job name: a sensor given the job object is copied when Definitions binds resources, and
+    # Dagster 1.13's copy prints a BetaWarning (about `owners`) in every CLI command and process.
     @dg.sensor(
-        name="employer_login_sensor", job=employer_jit_sync_job, minimum_interval_seconds=30, default_status=default_status
+        name="employer_login_sensor",
+        job_name=employer_jit_sync_job.name,
+        minimum_interval_seconds=30,
+        default_status=default_status,
     )
     def employer_login_sensor(
         context: dg.SensorEvaluationContext, jodgig_db: JodgigDatabase, platform_db: PlatformDatabase

@@ -26,7 +26,7 @@ from ..sync.run_steps import (
 )
 from ..sync.sync_definitions import SyncDefinition
 from .checks import evaluate_after_sync
-from .plan_reporting import RunOutcome, report_plan
+from .plan_reporting import RunOutcome, mark_plan_run, report_plan
 from .reporting import outcome_tags, result_metadata, scope_counts_markdown, table_materializations, written_tables
 from .resources import MAX_RUNTIME_TAG, JodgigDatabase, PlatformDatabase, SyncRunLock
 from .sentry import SentryResource
@@ -61,6 +61,7 @@ def start_plan_if_asked(context: dg.OpExecutionContext, dry_run: bool, platform_
     if "multiprocess" in (context.run.run_config.get("execution", {}).get("config") or {}):
         raise dg.Failure(description="a plan (dry_run: true) needs the in-process executor; drop the execution config")
     platform_db.start_plan()
+    mark_plan_run(context)
     context.log.info("dry run: every write of this run is rolled back at its end; no sync log row, no watermark")
 
 

@@ -2,7 +2,7 @@
 
 The demo (embedded SQLite databases, 5 failed records) runs into the webserver's DAGSTER_HOME,
 then headless Chromium checks the job's Runs tab, the asset page of platform/identities_users and
-the lineage. Screenshots go to test-artifacts/ui/ (README "Tests").
+the lineage. Screenshots go to test-artifacts/ui/ (docs/tests.md).
 """
 
 import dataclasses
@@ -46,20 +46,25 @@ class DemoInTheUi:
     def open_job(self, job_name: str, tab_and_query: str):
         return self.browser.open(f"/locations/{self.stack.location_name}/jobs/{job_name}/{tab_and_query}")
 
-    def run_row(self):
-        """The demo run's row in a runs list: the nearest block around its link that holds its tags."""
-        link = self.browser.page.get_by_role("link", name=f"run {self.run_id[:8]}")
+    def run_row(self, run_id: str | None = None):
+        """A run's row (the demo's by default) in a runs list: the nearest block around its link that holds its tags."""
+        link = self.browser.page.get_by_role("link", name=f"run {(run_id or self.run_id)[:8]}")
         return link.locator("xpath=ancestor::*[.//button[starts-with(normalize-space(.), 'View all tags')]][1]")
 
 
 def run_demo(stack: DagsterStack) -> str:
     """`employer-sync demo` on the embedded databases in the webserver's DAGSTER_HOME; its run id."""
-    env = {key: value for key, value in os.environ.items() if key not in _SETTINGS}
-    done = subprocess.run([str(BIN / "employer-sync"), "demo"], env={**env, "DAGSTER_HOME": str(stack.dagster_home)},
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = employer_sync(stack, "demo")
     assert "5 failed" in done.stdout
     return re.search(r"run ([0-9a-f-]{36})", done.stdout).group(1)
+
+
+def employer_sync(stack: DagsterStack, *args: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in _SETTINGS}
+    done = subprocess.run([str(BIN / "employer-sync"), *args], env={**env, "DAGSTER_HOME": str(stack.dagster_home)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +141,23 @@ def test_the_lineage_shows_jodgig_upstream_of_platform(demo):
     demo.browser.screenshot("3_upstream_of_identities_users")
     assert source.bounding_box()["x"] < target.bounding_box()["x"]
     expect(page.locator('[data-tooltip="org_memberships"]')).to_have_count(0)  # downstream: not in this view
+
+
+@pytest.mark.e2e
+def test_a_plan_reads_as_a_plan_in_the_runs_list_and_on_its_run_page(demo):
+    """Last in this module: it adds a plan run to the demo's instance."""
+    from playwright.sync_api import expect
+
+    planned = employer_sync(demo.stack, "plan")
+    plan_id = re.search(r"run ([0-9a-f-]{36})", planned.stdout).group(1)
+
+    demo.browser.open("/runs")
+    row = demo.run_row(plan_id)
+    expect(row).to_contain_text("sync/dry_run: true")
+    expect(row).to_contain_text("sync/plan: full_refresh: no change")
+    demo.browser.screenshot("4_runs_list_with_a_plan")
+    page = demo.browser.open(f"/runs/{plan_id}")
+    changes = page.get_by_role("row").filter(has_text=re.compile(r"^\s*changes\s*no change: no platform row would change"))
+    expect(changes).to_be_visible()  # the first entry of write_sync_log's output, without "View full message"
+    expect(page.get_by_role("row").filter(has_text=re.compile(r"^\s*mode\s*full_refresh"))).to_be_visible()
+    demo.browser.screenshot("4_plan_run_page")

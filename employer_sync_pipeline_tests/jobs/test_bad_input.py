@@ -1,4 +1,4 @@
-"""employer_sync_job on MariaDB → PostgreSQL against dirty JodGig data (SPEC §2–§3, README "Mapping").
+"""employer_sync_job on MariaDB → PostgreSQL against dirty JodGig data (SPEC §2–§3, docs/how-it-works.md "Mapping").
 
 One table-driven catalogue: each class of dirty data is built by a small helper next to a batch of
 ordinary good employers of the same company, and says what the sync must do with the dirty record:

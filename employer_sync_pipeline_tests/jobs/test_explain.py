@@ -1,7 +1,11 @@
 """Explain one user (SPEC §10) on MariaDB → PostgreSQL: the set and rule, owners, differences, guard, failures."""
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +22,11 @@ from employer_sync_pipeline.settings import Settings
 from employer_sync_pipeline.sync.databases import jodgig_engine_and_rules, platform_engine
 
 from ..support.runs import run_employer_sync, run_talent_sync, snapshot, sync_logs
+
+
+def employer_sync(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(Path(sys.executable).parent / "employer-sync"), *args], env=os.environ.copy(),
+                          capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture
@@ -238,3 +247,18 @@ def test_on_the_embedded_demo_explain_predicts_the_run(isolated_environment):
         assert tuple(a.outlet_id for a in done.assignments.platform) == predicted.assignments.wanted, user_id
         assert (done.memberships.to_add, done.memberships.to_delete, done.memberships.role_changes) == ((), (), ())
         assert done.identity_change in ("unchanged", "no change"), user_id
+
+
+def test_cli_explain_of_an_unknown_id_is_never_success(sync_env, jodgig, platform_db):
+    """SPEC §6: an id JodGig does not have, or of the other kind, exits non-zero with what to do instead."""
+    talent = jodgig.user("TALENT")
+
+    unknown = employer_sync("explain", "--employer", "424242")
+    unknown_json = employer_sync("explain", "--employer", "424242", "--json")
+    other_kind = employer_sync("explain", "--employer", str(talent))
+
+    assert (unknown.returncode, unknown.stdout) == (1, ""), unknown.stdout + unknown.stderr
+    assert unknown.stderr.strip() == "Error: JodGig has no employer with id 424242"
+    assert unknown_json.returncode == 1 and json.loads(unknown_json.stdout)["facts"] is None
+    assert other_kind.returncode == 1
+    assert f"explain it with --talent {talent}" in other_kind.stderr

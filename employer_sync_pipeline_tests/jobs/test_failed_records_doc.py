@@ -13,8 +13,9 @@ from ..support.runs import run_employer_sync
 PAGE = Path(__file__).parents[2] / "docs" / "failed-records.md"
 
 
-def sql_blocks() -> list[str]:
-    return re.findall(r"```sql\n(.*?)```", PAGE.read_text(), flags=re.DOTALL)
+def sql_block(marker: str) -> str:
+    [block] = re.findall(rf"```sql {marker}\n(.*?)```", PAGE.read_text(), flags=re.DOTALL)
+    return block
 
 
 def streak_rows(engine: sa.Engine, sql: str) -> list[tuple]:
@@ -26,7 +27,7 @@ def test_the_streak_query_for_postgresql(sync_env, jodgig, platform_db):
     broken = jodgig.user("HQ_MANAGER", jodgig.company(), email="broken")
     run_employer_sync()
     run_employer_sync()
-    postgresql, _ = sql_blocks()
+    postgresql = sql_block("runnable-postgres")
     [(user_id, error, _, runs)] = streak_rows(platform_db.engine, postgresql)
     assert (int(user_id), error, runs) == (broken, "InvalidEmail", 2)
 
@@ -34,7 +35,7 @@ def test_the_streak_query_for_postgresql(sync_env, jodgig, platform_db):
 def test_the_streak_query_for_the_embedded_platform(isolated_environment):
     run_employer_sync()
     run_employer_sync()
-    _, embedded = sql_blocks()
+    embedded = sql_block("runnable-sqlite")
     engine = platform_engine(Settings.from_env())
     rows = streak_rows(engine, embedded)
     engine.dispose()

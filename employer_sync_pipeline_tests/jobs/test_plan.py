@@ -159,8 +159,29 @@ def test_a_plan_reports_in_the_run_and_not_as_materializations(sync_env, jodgig,
     assert {o.asset_key.path[-1] for o in observed} >= {"identities_users", "org_memberships"}
     assert any(key == "plan/employer/incremental/promoted" for o in observed for key in o.metadata)
     assert metadata["dry_run"].value is True and metadata["failed"].value == 1
+    assert list(metadata)[:3] == ["changes", "mode", "window"], "the changes first, where the run page shows them"
+    assert metadata["mode"].value == "incremental" and metadata["window"].value.endswith(") UTC")
     changes = {(r.data["table"], r.data["change"]): r.data["rows"] for r in metadata["changes"].value.records}
     assert changes[("org_memberships", "promoted")] == 1
+    assert tags["sync/plan"].startswith("incremental: ") and "org_memberships " in tags["sync/plan"]
+    assert "1 promoted" in tags["sync/plan"]
+
+
+def test_a_plan_with_nothing_to_change_says_so(sync_env, jodgig, platform_db):
+    jodgig.user("HQ_MANAGER", jodgig.company())
+    assert run(full_refresh=True).success
+    instance = dg.DagsterInstance.ephemeral()
+    config = {"ops": {"compute_watermark": {"config": {"full_refresh": True, "dry_run": True}}}}
+
+    planned = defs.get_job_def("employer_sync_job").execute_in_process(run_config=config, instance=instance)
+
+    tags = instance.get_run_by_id(planned.run_id).tags
+    assert tags["sync/plan"] == "full_refresh: no change: no platform row would change"
+    [output] = [e for e in planned.all_events if e.event_type_value == "STEP_OUTPUT" and e.step_key == "write_sync_log"]
+    metadata = output.event_specific_data.metadata
+    assert metadata["changes"].value == "no change: no platform row would change"
+    assert metadata["synced"].value == 1, "the in-scope record is counted, and changes nothing"
+    assert [e for e in planned.all_events if e.event_type_value == "ASSET_OBSERVATION"] == []
 
 
 def test_a_plan_holds_the_same_run_lock(sync_env, jodgig, platform_db):
@@ -185,12 +206,13 @@ def test_the_plan_cli_prints_one_json_object(sync_env, jodgig, platform_db, isol
     assert everything(platform_db.engine) == untouched
 
 
-@pytest.mark.parametrize("talents", [False, True], ids=["employers", "talents"])
-def test_the_plan_cli_summary(sync_env, jodgig, platform_db, talents):
-    jodgig.user("TALENT" if talents else "HQ_MANAGER", jodgig.company())
-    args = ["plan", "--talents"] if talents else ["plan", "--full-refresh"]
+@pytest.mark.parametrize("talent", [False, True], ids=["employers", "talents"])
+def test_the_plan_cli_summary(sync_env, jodgig, platform_db, talent):
+    jodgig.user("TALENT" if talent else "HQ_MANAGER", jodgig.company())
+    args = ["plan", "--talent"] if talent else ["plan", "--full-refresh"]
     done = subprocess.run([str(Path(sys.executable).parent / "employer-sync"), *args],
                           env={**os.environ, **sync_env}, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "nothing was written" in done.stdout and "identities_users: 1 inserted" in done.stdout
+    assert ("(a full refresh: the sync log has no" in done.stdout) == talent, "said when it was not asked for"
     assert sync_logs(platform_db.engine) == []

@@ -23,7 +23,7 @@ def production_home(tmp_path, platform_db):
     storage = create_platform_database()
     home = tmp_path / "production_home"
     home.mkdir()
-    shutil.copy(PROJECT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(PROJECT / "deploy" / "dagster.yaml", home / "dagster.yaml")
     url = make_url(storage.url)
     env = {
         "DAGSTER_HOME": str(home),

@@ -1,4 +1,4 @@
-"""Secrets and personal data never leak (SPEC §8, README "Sentry", "Failed records").
+"""Secrets and personal data never leak (SPEC §8, docs/operating.md "Sentry", docs/how-it-works.md "Failed records").
 
 Both database URLs carry a recognisable password: JodGig through a MariaDB user made for this
 file, the platform through PostgreSQL's trust authentication, which accepts and ignores it.
@@ -178,7 +178,7 @@ def test_passwords_never_reach_cli_output_dagster_home_or_the_sync_log(secret_en
     # No password in any output.
     output_leaks = {name: leaks(run.stdout + run.stderr) for name, run in done.items()}
     assert output_leaks == {name: [] for name in done}
-    # What the runs log about failed records carries no personal data either (README "Failed records").
+    # What the runs log about failed records carries no personal data either (docs/how-it-works.md "Failed records").
     output_leaks = {name: leaks(run.stdout + run.stderr, PERSONAL_DATA) for name, run in done.items()}
     assert output_leaks == {name: [] for name in done}
 

@@ -331,11 +331,13 @@ def dagster_stack(
     dagster_yaml: str = DAGSTER_YAML,
     startup_timeout: float = 120.0,
     start_daemon: bool = True,
+    webserver_args: Sequence[str] = (),
 ) -> Iterator[DagsterStack]:
     """Run dagster-webserver (+ dagster-daemon) with a throwaway DAGSTER_HOME.
 
     Load the code location with `-m module` (run from working_dir) or `-w workspace.yaml`.
     With start_daemon=False call `stack.start_daemon()` yourself later (see launch_job_backfill).
+    webserver_args go to dagster-webserver as well (e.g. "--read-only").
     All processes are torn down (process-group kill) on exit, even on failure; on failure
     their logs are copied to stderr before the temp dir is deleted.
     """
@@ -364,7 +366,7 @@ def dagster_stack(
             try:
                 web = stack.spawn(
                     "webserver",
-                    [str(BIN_DIR / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), *target],
+                    [str(BIN_DIR / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), *webserver_args, *target],
                 )
                 if start_daemon:
                     stack.start_daemon()
