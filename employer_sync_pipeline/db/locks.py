@@ -39,3 +39,9 @@ def advisory_lock_holder(conn: Connection, key: int) -> dict | None:
     )
     row = conn.execute(query, {"high": high, "low": low}).mappings().first()
     return dict(row) if row is not None else None
+
+
+def this_session(conn: Connection) -> dict:
+    """This connection's PostgreSQL session: its pid and when it started (a pid alone can be reused)."""
+    query = sa.text("SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+    return dict(conn.execute(query).mappings().one())

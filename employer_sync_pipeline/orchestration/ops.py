@@ -13,6 +13,7 @@ from ..domain.window import SyncMode
 from ..settings import Settings
 from ..sync.plan import plan_report
 from ..sync.results import BatchResult
+from ..sync.run_lock import RunInterrupted
 from ..sync.run_steps import (
     RunStart,
     Selection,
@@ -25,7 +26,7 @@ from ..sync.sync_definitions import SyncDefinition
 from .checks import evaluate_after_sync
 from .plan_reporting import RunOutcome, report_plan
 from .reporting import outcome_tags, result_metadata, scope_counts_markdown, table_materializations, written_tables
-from .resources import MAX_RUNTIME_TAG, JodgigDatabase, PlatformDatabase, SyncRunLock
+from .resources import IN_PROCESS, MAX_RUNTIME_TAG, JodgigDatabase, PlatformDatabase, SyncRunLock, executor_name
 from .sentry import SentryResource
 
 
@@ -55,8 +56,12 @@ def start_plan_if_asked(context: dg.OpExecutionContext, dry_run: bool, platform_
     """A plan shares one rolled-back transaction across its steps, so they must run in one process."""
     if not dry_run:
         return
-    if "multiprocess" in (context.run.run_config.get("execution", {}).get("config") or {}):
-        raise dg.Failure(description="a plan (dry_run: true) needs the in-process executor; drop the execution config")
+    executor = executor_name(context.run.run_config)
+    if executor != IN_PROCESS:
+        raise dg.Failure(
+            description=f"a plan (dry_run: true) needs the in-process executor, not {executor}; "
+            "drop the execution config. Nothing was written."
+        )
     platform_db.start_plan()
     context.log.info("dry run: every write of this run is rolled back at its end; no sync log row, no watermark")
 
@@ -151,7 +156,10 @@ def build_upsert_batch(sync: SyncDefinition) -> dg.OpDefinition:
         sync_lock.verify()
         reporter = sentry.reporter_for(f"{sync.name}_sync")
         try:
-            result = sync.sync_batch(jodgig_db.engine, platform_db.engine, batch, jodgig_db.rules, reporter)
+            with sync_lock.verified_commits(platform_db.engine):
+                result = sync.sync_batch(jodgig_db.engine, platform_db.engine, batch, jodgig_db.rules, reporter)
+        except RunInterrupted:
+            raise
         except Exception as error:
             sync_lock.interrupt(f"{context.get_mapping_key()} failed ({type(error).__name__})")
             raise

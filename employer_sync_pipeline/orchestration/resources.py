@@ -4,7 +4,11 @@ Connection settings come from the environment when a run starts (SPEC §1),
 never from run config, so no credential reaches the event log or the UI.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import dagster as dg
+import sqlalchemy as sa
 from pydantic import Field, PrivateAttr
 from sqlalchemy.engine import Engine
 
@@ -14,7 +18,7 @@ from ..settings import Settings
 from ..sync.database_checks import check_database
 from ..sync.databases import jodgig_engine_and_rules, platform_engine
 from ..sync.dry_run import RolledBackPlatform
-from ..sync.run_lock import RunInterrupted, RunLock
+from ..sync.run_lock import LockOfTheRun, RunInterrupted, RunLock
 from ..sync.settings import SourceRules
 
 #: The run tag naming the sync; dagster.yaml's run queue limits runs per value too.
@@ -22,6 +26,39 @@ SYNC_CONCURRENCY_TAG = "employer_sync_pipeline/sync"
 _ENDED = (dg.DagsterRunStatus.CANCELING, dg.DagsterRunStatus.CANCELED, dg.DagsterRunStatus.FAILURE)
 #: Seconds after which run monitoring ends a run (dagster.yaml ``run_monitoring``).
 MAX_RUNTIME_TAG = "dagster/max_runtime"
+#: The session holding the run's lock (set by the run's executor), and why the run must write no more.
+LOCK_SESSION_TAG = "employer_sync_pipeline/lock_session"
+INTERRUPTED_TAG = "employer_sync_pipeline/interrupted"
+IN_PROCESS = "in_process"
+
+
+def executor_name(run_config: dict | None) -> str:
+    """The executor a run's config chooses: ``in_process`` (the default), ``multiprocess``, ``celery``, ``k8s``."""
+    chosen = ((run_config or {}).get("execution") or {}).get("config") or {}
+    return next(iter(chosen), IN_PROCESS)
+
+
+def embedded_databases_refused(instance: dg.DagsterInstance | None, run_config: dict | None) -> str | None:
+    """Why this process must not fall back to the embedded demo databases (SPEC §5), or None where it may."""
+    if instance is not None and _stored_in_postgres(instance):
+        return "the Dagster instance stores its runs in PostgreSQL (a production instance)"
+    name = executor_name(run_config)
+    if name != IN_PROCESS:
+        return f"the run's steps run in worker processes (the {name} executor)"
+    return None
+
+
+def _stored_in_postgres(instance: dg.DagsterInstance) -> bool:
+    ref = instance.get_ref()
+    stores = (ref.storage_data, ref.run_storage_data)
+    return any(data is not None and data.module_name.startswith("dagster_postgres") for data in stores)
+
+
+def _settings(context: dg.InitResourceContext) -> Settings:
+    run = context.dagster_run
+    return Settings.from_env().without_stand_in(
+        embedded_databases_refused(context.instance, run.run_config if run is not None else None)
+    )
 
 
 _JIT_FIELD = Field(default=False, description="Use the JIT limits (JIT_LOCK_TIMEOUT_SECONDS, JIT_TIMEOUT_SECONDS).")
@@ -44,7 +81,7 @@ class JodgigDatabase(dg.ConfigurableResource):
     _rules: SourceRules = PrivateAttr()
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        settings = Settings.from_env()
+        settings = _settings(context)
         self._engine, self._rules = jodgig_engine_and_rules(settings, _limits(settings, self.jit))
         check_database(self._engine, JODGIG_SETTING)
 
@@ -68,7 +105,7 @@ class PlatformDatabase(dg.ConfigurableResource):
     _plan: RolledBackPlatform | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        settings = Settings.from_env()
+        settings = _settings(context)
         self._engine = platform_engine(settings, _limits(settings, self.jit), session_name(context.run_id))
         check_database(self._engine, PLATFORM_SETTING)
 
@@ -95,19 +132,23 @@ class PlatformDatabase(dg.ConfigurableResource):
 
 
 class SyncRunLock(dg.ConfigurableResource):
-    """Held for the whole run: a second run of the same sync waits, then stops with a clear message.
+    """The sync's lock, held for the whole run: a second run of the same sync waits, then stops clearly.
 
     The run queue already keeps runs apart; this also covers runs that bypass it (two
-    ``dagster job execute`` processes). It needs PostgreSQL; the embedded SQLite platform is
-    single-user. Under the multiprocess executor only the first step holds it: rely on the queue.
+    ``dagster job execute`` processes). The run's executor takes the lock in the run's process and
+    tags the run with the holding session; each step then checks that its run still holds it. A
+    run executed in process without that executor (``execute_in_process``) takes it here. It needs
+    PostgreSQL; the embedded SQLite platform is single-user.
     """
 
     wait_seconds: int = Field(
         default=600, description="Longest wait for another run of the same sync; never more than half the run's max runtime."
     )
-    _lock: RunLock | None = PrivateAttr(default=None)
+    _lock: RunLock | LockOfTheRun | None = PrivateAttr(default=None)
+    _engine: Engine | None = PrivateAttr(default=None)
     _instance: dg.DagsterInstance | None = PrivateAttr(default=None)
     _run_id: str | None = PrivateAttr(default=None)
+    _interrupted: str | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         run = context.dagster_run
@@ -115,9 +156,14 @@ class SyncRunLock(dg.ConfigurableResource):
         if run is None or run.is_finished or SYNC_CONCURRENCY_TAG not in run.tags:
             return
         self._instance, self._run_id = context.instance, run.run_id
-        engine = platform_engine(Settings.from_env(), application_name=session_name(run.run_id))
-        self._lock = RunLock(engine, run.tags[SYNC_CONCURRENCY_TAG])
-        self._lock.acquire(self._wait_bound(run.tags), context.log.info)
+        tags = self._instance.get_run_by_id(run.run_id).tags  # the executor tags the run after it starts
+        self._engine = platform_engine(_settings(context), application_name=session_name(run.run_id))
+        sync_name = run.tags[SYNC_CONCURRENCY_TAG]
+        if tags.get(LOCK_SESSION_TAG):
+            self._lock = LockOfTheRun(self._engine, sync_name, tags[LOCK_SESSION_TAG])
+            return
+        lock = self._lock = RunLock(self._engine, sync_name)
+        lock.acquire(self._wait_bound(run.tags), context.log.info)
 
     def _wait_bound(self, tags) -> float:
         """Give up well before run monitoring would end this run for waiting."""
@@ -125,14 +171,17 @@ class SyncRunLock(dg.ConfigurableResource):
         return min(self.wait_seconds, max_runtime / 2)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if self._lock is not None:
+        if isinstance(self._lock, RunLock):
             self._lock.release()
+        if self._engine is not None:
+            self._engine.dispose()
 
     def verify(self) -> None:
-        """Raise unless this run still holds its lock, no earlier batch failed, and nobody ended the run.
+        """Raise unless this run may still write: it holds its lock, no batch of it failed, nobody ended it.
 
         Run monitoring marks a run past its maximum runtime as failed; if its process was stuck in
-        a statement, it must not go on writing once the statement returns.
+        a statement, it must not go on writing once the statement returns. A failed batch tags the
+        run, so its sibling steps, in any process or on any machine, write nothing more.
         """
         if self._instance is not None:
             run = self._instance.get_run_by_id(self._run_id)
@@ -141,9 +190,27 @@ class SyncRunLock(dg.ConfigurableResource):
                     f"this run was ended from outside ({run.status.value}: run monitoring past its maximum runtime, "
                     "or a termination from the UI); it writes nothing more, the next run covers its window"
                 )
+            self._interrupted = self._interrupted or (run.tags.get(INTERRUPTED_TAG) if run is not None else None)
+        if self._interrupted:
+            raise RunInterrupted(f"{self._interrupted}; this run writes nothing more, the next run covers its window")
         if self._lock is not None:
             self._lock.verify()
 
     def interrupt(self, reason: str) -> None:
-        if self._lock is not None:
-            self._lock.interrupt(reason)
+        """Stop every later write of this run, in every process: e.g. after a batch failed."""
+        self._interrupted = reason
+        if self._instance is not None:
+            self._instance.add_run_tags(self._run_id, {INTERRUPTED_TAG: reason})
+
+    @contextmanager
+    def verified_commits(self, platform: Engine | object) -> Iterator[None]:
+        """Within this block, :meth:`verify` runs before every commit on ``platform`` (each chunk of a batch)."""
+        if not isinstance(platform, Engine) or self._instance is None:
+            yield
+            return
+        listener = lambda _conn: self.verify()  # noqa: E731
+        sa.event.listen(platform, "commit", listener)
+        try:
+            yield
+        finally:
+            sa.event.remove(platform, "commit", listener)
