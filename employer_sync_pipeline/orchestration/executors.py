@@ -26,6 +26,7 @@ from .resources import (
     SYNC_CONCURRENCY_TAG,
     SyncRunLock,
     embedded_databases_refused,
+    executor_name,
     session_name,
 )
 
@@ -124,8 +125,24 @@ class RunLockingExecutor(dg.Executor):
         return self._delegate.step_dependency_config
 
     def execute(self, plan_context, execution_plan) -> Iterator[dg.DagsterEvent]:
+        _refuse_a_plan_outside_this_process(plan_context.run_config)
         with _run_lock(plan_context):
             yield from self._delegate.execute(plan_context, execution_plan)
+
+
+class PlanNeedsInProcess(Exception):
+    """A plan (dry run) shares one rolled-back transaction across its steps: they must run in one process."""
+
+
+def _refuse_a_plan_outside_this_process(run_config: Mapping) -> None:
+    executor = executor_name(run_config)
+    planned = [name for name, op in (run_config.get("ops") or {}).items() if ((op or {}).get("config") or {}).get("dry_run")]
+    if planned and executor != IN_PROCESS:
+        raise PlanNeedsInProcess(
+            f"a plan (dry_run: true on {', '.join(planned)}) needs the in-process executor, not {executor}: "
+            "its steps share one transaction that is rolled back at the end. Drop the execution config. "
+            "Nothing was read or written."
+        )
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from ..sync.sync_definitions import SyncDefinition
 from .checks import evaluate_after_sync
 from .plan_reporting import RunOutcome, report_plan
 from .reporting import outcome_tags, result_metadata, scope_counts_markdown, table_materializations, written_tables
-from .resources import IN_PROCESS, MAX_RUNTIME_TAG, JodgigDatabase, PlatformDatabase, SyncRunLock, executor_name
+from .resources import MAX_RUNTIME_TAG, JodgigDatabase, PlatformDatabase, SyncRunLock
 from .sentry import SentryResource
 
 
@@ -53,15 +53,10 @@ class BackfillConfig(dg.Config):
 
 
 def start_plan_if_asked(context: dg.OpExecutionContext, dry_run: bool, platform_db: PlatformDatabase) -> None:
-    """A plan shares one rolled-back transaction across its steps, so they must run in one process."""
+    """A plan shares one rolled-back transaction across its steps, so they run in one process
+    (the run's executor refuses a plan under any other executor before any step runs)."""
     if not dry_run:
         return
-    executor = executor_name(context.run.run_config)
-    if executor != IN_PROCESS:
-        raise dg.Failure(
-            description=f"a plan (dry_run: true) needs the in-process executor, not {executor}; "
-            "drop the execution config. Nothing was written."
-        )
     platform_db.start_plan()
     context.log.info("dry run: every write of this run is rolled back at its end; no sync log row, no watermark")
 

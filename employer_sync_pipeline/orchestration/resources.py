@@ -49,6 +49,8 @@ def embedded_databases_refused(instance: dg.DagsterInstance | None, run_config: 
 
 
 def _stored_in_postgres(instance: dg.DagsterInstance) -> bool:
+    if instance.is_ephemeral:
+        return False
     ref = instance.get_ref()
     stores = (ref.storage_data, ref.run_storage_data)
     return any(data is not None and data.module_name.startswith("dagster_postgres") for data in stores)
