@@ -38,8 +38,9 @@ def create_jodgig_engine(url: str, limits: ConnectionLimits) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_query_only)
     else:
         raise NotImplementedError(f"JodGig must be MySQL/MariaDB (or SQLite for the demo), not {dialect}")
-    policy = TimeoutPolicy(JODGIG_SETTING, limits.jodgig_statement, "JODGIG_STATEMENT_TIMEOUT_SECONDS",
-                           limits.jodgig_statement, "JODGIG_STATEMENT_TIMEOUT_SECONDS", limits.connect)
+    policy = TimeoutPolicy(JODGIG_SETTING, limits.jodgig_statement, limits.jodgig_statement_setting,
+                           limits.jodgig_statement, limits.jodgig_statement_setting, limits.connect,
+                           limits.connect_setting)
     _translate_timeouts(engine, policy)
     return engine
 
@@ -55,8 +56,9 @@ def create_platform_engine(url: str, limits: ConnectionLimits, application_name:
         engine = sa.create_engine(url, connect_args=_postgres_session(url, limits, application_name), **_POOL_OPTIONS)
     else:
         raise NotImplementedError(f"the platform database must be PostgreSQL (or SQLite for the demo), not {dialect}")
-    policy = TimeoutPolicy(PLATFORM_SETTING, limits.platform_lock, "PLATFORM_LOCK_TIMEOUT_SECONDS",
-                           limits.platform_statement, "PLATFORM_STATEMENT_TIMEOUT_SECONDS", limits.connect)
+    policy = TimeoutPolicy(PLATFORM_SETTING, limits.platform_lock, limits.platform_lock_setting,
+                           limits.platform_statement, limits.platform_statement_setting, limits.connect,
+                           limits.connect_setting)
     _translate_timeouts(engine, policy)
     return engine
 
@@ -121,7 +123,7 @@ def _translate_timeouts(engine: Engine, policy: TimeoutPolicy) -> None:
             if kind is not None or _is_connect_timeout(context.original_exception):
                 return DatabaseTimeout(
                     f"{policy.database_setting}: the server did not answer within {policy.connect_seconds:g} s "
-                    "(DB_CONNECT_TIMEOUT_SECONDS). Check that the server is up and accepting queries at the "
+                    f"({policy.connect_setting}). Check that the server is up and accepting queries at the "
                     f"host and port in {policy.database_setting}."
                 )
             return None

@@ -96,3 +96,13 @@ def test_a_timeout_message_names_the_variable_the_wait_the_limit_and_the_blocker
     assert "%(email)s" not in lock
     statement = timeout_message("postgresql", STATEMENT, sql, policy)
     assert "ran for 300 s" in statement and "PLATFORM_STATEMENT_TIMEOUT_SECONDS" in statement
+
+
+def test_the_jit_limits_name_the_variable_that_set_them():
+    tight = LIMITS.tightened(lock=2, total=5)
+    assert (tight.platform_lock_setting, tight.platform_statement_setting, tight.connect_setting,
+            tight.jodgig_statement_setting) == ("JIT_LOCK_TIMEOUT_SECONDS", "JIT_TIMEOUT_SECONDS",
+                                                "JIT_TIMEOUT_SECONDS", "JIT_TIMEOUT_SECONDS")
+    loose = ConnectionLimits(1, 1, 1, 1).tightened(lock=2, total=5)
+    assert loose.platform_lock_setting == "PLATFORM_LOCK_TIMEOUT_SECONDS"
+    assert loose.connect_setting == "DB_CONNECT_TIMEOUT_SECONDS"
