@@ -24,6 +24,7 @@ demo: setup $(DAGSTER_HOME)/dagster.yaml
 
 test: setup
 	.ci/ensure-databases
+	.ci/ensure-brokers
 	$(BIN)/pytest
 
 # The schedules and the login sensor start stopped: no hourly runs against the demo (README Quick start).
