@@ -11,10 +11,12 @@ the process's wall time (start-up included) and the run's own time (its start to
 Needs the servers of the test suite and the celery extra. Writes ``results/executors_latest.json``.
 """
 
+import contextlib
 import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -63,22 +65,18 @@ def _measure(tmp: Path, jodgig_url: str, rounds: int, batch_size: int) -> list[d
            "JODGIG_OBSOLETE_COMPANY_IDS": ",".join(map(str, sorted(DEMO_OBSOLETE_COMPANY_IDS)))}
     ops = {"fan_out_batches": {"config": {"full_refresh_batch_size": batch_size}}}
     figures = []
-    with celery_workers(2, env, tmp) as pool, job_processes(tmp) as start:
-        execution = {
-            "in_process": {"in_process": {}},
-            "multiprocess": {"multiprocess": {"max_concurrent": 2, "start_method": {"forkserver": {}}}},
-            "celery": {"celery": pool.executor_config},
-        }
+    with job_processes(tmp) as start:
         for round_ in range(1, rounds + 1):
             for executor in EXECUTORS:
                 platform = servers.create_platform_database()
+                run_env = {**env, "PLATFORM_DATABASE_URL": platform.url}
                 try:
-                    run_env = {**env, "PLATFORM_DATABASE_URL": platform.url}
-                    started = time.perf_counter()
-                    process = start("employer_sync_job", {"execution": {"config": execution[executor]}, "ops": ops},
-                                    run_env, f"{executor}-{round_}")
-                    code = process.wait(timeout=1800)
-                    process_seconds = time.perf_counter() - started
+                    with _execution(executor, run_env, tmp / f"{executor}-{round_}") as execution:
+                        started = time.perf_counter()
+                        process = start("employer_sync_job", {"execution": {"config": execution}, "ops": ops},
+                                        run_env, f"{executor}-{round_}")
+                        code = process.wait(timeout=1800)
+                        process_seconds = time.perf_counter() - started
                     if code != 0:
                         raise click.ClickException(f"the {executor} run failed:\n{process.output()[-3000:]}")
                     figures.append({"executor": executor, "round": round_, "process_seconds": process_seconds,
@@ -87,6 +85,19 @@ def _measure(tmp: Path, jodgig_url: str, rounds: int, batch_size: int) -> list[d
                 finally:
                     servers.drop_platform_database(platform)
     return figures
+
+
+@contextlib.contextmanager
+def _execution(executor: str, env: dict[str, str], workdir: Path) -> Iterator[dict]:
+    """The run's ``execution: config:``; for Celery, with two fresh workers in the run's environment."""
+    if executor == "in_process":
+        yield {"in_process": {}}
+    elif executor == "multiprocess":
+        yield {"multiprocess": {"max_concurrent": 2, "start_method": {"forkserver": {}}}}
+    else:
+        workdir.mkdir()
+        with celery_workers(2, env, workdir) as pool:
+            yield {"celery": pool.executor_config}
 
 
 def _run_figures(home: Path, platform_engine) -> dict:
