@@ -18,17 +18,8 @@ from dagster._core.executor.init import InitExecutorContext
 from ..settings import Settings
 from ..sync.databases import platform_engine
 from ..sync.run_lock import RunLock
-from .resources import (
-    IN_PROCESS,
-    INTERRUPTED_TAG,
-    LOCK_SESSION_TAG,
-    MAX_RUNTIME_TAG,
-    SYNC_CONCURRENCY_TAG,
-    SyncRunLock,
-    embedded_databases_refused,
-    executor_name,
-    session_name,
-)
+from .resources import INTERRUPTED_TAG, LOCK_SESSION_TAG, MAX_RUNTIME_TAG, SYNC_CONCURRENCY_TAG, SyncRunLock, session_name
+from .run_placement import IN_PROCESS, embedded_databases_refused, executor_name
 
 #: Executors that live in an optional extra: (module, executor definition, extra).
 _OPTIONAL = {
