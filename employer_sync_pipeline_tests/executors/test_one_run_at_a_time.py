@@ -15,6 +15,7 @@ from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, gen
 from ..support.celery_workers import celery_workers
 from ..support.cli_jobs import job_processes, prepare_instance, wait_until
 from ..support.fault_runs import report
+from ..support.locks import sync_lock_held_elsewhere
 from ..support.runs import identities, snapshot, sync_logs
 from ..support.servers import RABBITMQ_URL, REDIS_URL, require_celery_servers
 
@@ -80,3 +81,19 @@ def _execution(executor: str, env: dict[str, str], tmp_path) -> Iterator[dict]:
         return
     with celery_workers(2, env, tmp_path) as pool:
         yield {"celery": pool.executor_config}
+
+
+def test_a_run_that_cannot_take_the_lock_gives_up_clearly_before_any_step(demo_env, platform_db, tmp_path):
+    """The run's process waits at most ``sync_lock: config: wait_seconds``, naming the holder, then stops."""
+    run_config = {"execution": {"config": MULTIPROCESS}, "resources": {"sync_lock": {"config": {"wait_seconds": 3}}}}
+    with sync_lock_held_elsewhere(platform_db.engine), job_processes(tmp_path) as start:
+        blocked = start("employer_sync_job", run_config, demo_env, "blocked")
+        code = blocked.wait()
+        output = blocked.output()
+
+    assert code != 0
+    assert WAITING_MESSAGE in output and "still holds its lock after 3 s" in output, output[-3000:]
+    assert "stopped before reading or writing anything" in output
+    assert "STEP_START" not in output
+    assert all(rows == [] for rows in snapshot(platform_db.engine).values())
+    assert sync_logs(platform_db.engine) == []
