@@ -45,9 +45,12 @@ def build_jit_job(sync: SyncDefinition) -> dg.JobDefinition:
     ) -> JitResult:
         """Sync one user now, with the JIT limits; the outcome is this op's output metadata. No sync log row."""
         reporter = sentry.reporter_for(f"{sync.name}_jit")
-        result = sync_user_now(
-            sync, jit_jodgig_db.engine, jit_platform_db.engine, config.remote_gig_user_id, jit_jodgig_db.rules, reporter
-        )
+        did_not_answer = jit_jodgig_db.did_not_answer or jit_platform_db.did_not_answer
+        if did_not_answer:
+            result = JitResult(config.remote_gig_user_id, TIMED_OUT, None, None, "DatabaseTimeout", did_not_answer)
+        else:
+            result = sync_user_now(sync, jit_jodgig_db.engine, jit_platform_db.engine, config.remote_gig_user_id,
+                                   jit_jodgig_db.rules, reporter)
         summary = f"JodGig {sync.name} {result.remote_gig_user_id}: {result.outcome} (set {result.scope_set})"
         details = f": {result.error + ': ' if result.error else ''}{result.message}" if result.message else ""
         (context.log.warning if result.outcome in _NOT_DONE else context.log.info)(summary + details)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from ..db.engines import APPLICATION_NAME, JODGIG_SETTING, PLATFORM_SETTING
 from ..db.limits import ConnectionLimits
 from ..settings import Settings
-from ..sync.database_checks import check_database
+from ..sync.database_checks import DatabaseDidNotAnswer, check_database
 from ..sync.databases import jodgig_engine_and_rules, platform_engine
 from ..sync.dry_run import RolledBackPlatform
 from ..sync.run_lock import LockOfTheRun, RunInterrupted, RunLock
@@ -46,6 +46,18 @@ def _limits(settings: Settings, jit: bool) -> ConnectionLimits:
     return settings.jit_limits if jit else settings.limits
 
 
+def _checked(engine: Engine, setting: str, jit: bool) -> str | None:
+    """Check the database at run start; for JIT, a database that did not answer in time is returned,
+    for the op to report as the outcome ``timed_out`` (SPEC §6), instead of failing the run."""
+    try:
+        check_database(engine, setting)
+    except DatabaseDidNotAnswer as error:
+        if not jit:
+            raise
+        return str(error)
+    return None
+
+
 def session_name(run_id: str | None) -> str:
     """What ``pg_stat_activity.application_name`` shows for a run's sessions: the Dagster run."""
     return f"{APPLICATION_NAME} run {run_id}" if run_id else APPLICATION_NAME
@@ -57,11 +69,12 @@ class JodgigDatabase(dg.ConfigurableResource):
     jit: bool = _JIT_FIELD
     _engine: Engine = PrivateAttr()
     _rules: SourceRules = PrivateAttr()
+    _did_not_answer: str | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         settings = _settings(context)
         self._engine, self._rules = jodgig_engine_and_rules(settings, _limits(settings, self.jit))
-        check_database(self._engine, JODGIG_SETTING)
+        self._did_not_answer = _checked(self._engine, JODGIG_SETTING, self.jit)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self._engine.dispose()
@@ -74,6 +87,11 @@ class JodgigDatabase(dg.ConfigurableResource):
     def rules(self) -> SourceRules:
         return self._rules
 
+    @property
+    def did_not_answer(self) -> str | None:
+        """JIT only: why the database did not answer in time at run start, or None."""
+        return self._did_not_answer
+
 
 class PlatformDatabase(dg.ConfigurableResource):
     """The platform: ``PLATFORM_DATABASE_URL``, or the embedded SQLite default."""
@@ -81,11 +99,12 @@ class PlatformDatabase(dg.ConfigurableResource):
     jit: bool = _JIT_FIELD
     _engine: Engine = PrivateAttr()
     _plan: RolledBackPlatform | None = PrivateAttr(default=None)
+    _did_not_answer: str | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         settings = _settings(context)
         self._engine = platform_engine(settings, _limits(settings, self.jit), session_name(context.run_id))
-        check_database(self._engine, PLATFORM_SETTING)
+        self._did_not_answer = _checked(self._engine, PLATFORM_SETTING, self.jit)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._plan is not None:
@@ -102,6 +121,11 @@ class PlatformDatabase(dg.ConfigurableResource):
     @property
     def plan(self) -> RolledBackPlatform | None:
         return self._plan
+
+    @property
+    def did_not_answer(self) -> str | None:
+        """JIT only: why the database did not answer in time at run start, or None."""
+        return self._did_not_answer
 
     @property
     def engine(self) -> Engine:
