@@ -18,7 +18,14 @@ from dagster._core.executor.init import InitExecutorContext
 from ..settings import Settings
 from ..sync.databases import platform_engine
 from ..sync.run_lock import RunLock
-from .resources import INTERRUPTED_TAG, LOCK_SESSION_TAG, MAX_RUNTIME_TAG, SYNC_CONCURRENCY_TAG, SyncRunLock, session_name
+from .resources import (
+    INTERRUPTED_TAG,
+    LOCK_SESSION_TAG,
+    SYNC_CONCURRENCY_TAG,
+    SyncRunLock,
+    lock_wait_bound,
+    session_name,
+)
 from .run_placement import IN_PROCESS, embedded_databases_refused, executor_name
 
 #: Executors that live in an optional extra: (module, executor definition, extra).
@@ -161,8 +168,6 @@ def _run_lock(plan_context) -> Iterator[None]:
 
 
 def _wait_bound(plan_context, tags: Mapping[str, str]) -> float:
-    """``sync_lock: config: wait_seconds``, and never more than half the run's maximum runtime."""
+    """``sync_lock: config: wait_seconds`` of the run config (the resource's default without it)."""
     lock_config = ((plan_context.run_config.get("resources") or {}).get("sync_lock") or {}).get("config") or {}
-    configured = lock_config.get("wait_seconds", SyncRunLock.model_fields["wait_seconds"].default)
-    max_runtime = float(tags.get(MAX_RUNTIME_TAG) or "inf")
-    return min(configured, max_runtime / 2)
+    return lock_wait_bound(lock_config.get("wait_seconds", SyncRunLock.model_fields["wait_seconds"].default), tags)

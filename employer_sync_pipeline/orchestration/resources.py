@@ -133,6 +133,12 @@ class PlatformDatabase(dg.ConfigurableResource):
         return self._plan if self._plan is not None else self._engine
 
 
+def lock_wait_bound(wait_seconds: float, tags) -> float:
+    """How long a run waits for the lock: give up well before run monitoring would end it for waiting."""
+    max_runtime = float(tags.get(MAX_RUNTIME_TAG) or "inf")
+    return min(wait_seconds, max_runtime / 2)
+
+
 class SyncRunLock(dg.ConfigurableResource):
     """The sync's lock, held for the whole run: a second run of the same sync waits, then stops clearly.
 
@@ -165,12 +171,7 @@ class SyncRunLock(dg.ConfigurableResource):
             self._lock = LockOfTheRun(self._engine, sync_name, tags[LOCK_SESSION_TAG])
             return
         lock = self._lock = RunLock(self._engine, sync_name)
-        lock.acquire(self._wait_bound(run.tags), context.log.info)
-
-    def _wait_bound(self, tags) -> float:
-        """Give up well before run monitoring would end this run for waiting."""
-        max_runtime = float(tags.get(MAX_RUNTIME_TAG) or "inf")
-        return min(self.wait_seconds, max_runtime / 2)
+        lock.acquire(lock_wait_bound(self.wait_seconds, run.tags), context.log.info)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if isinstance(self._lock, RunLock):
