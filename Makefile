@@ -11,7 +11,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,celery]'
 	touch $@
 
 # The local instance (telemetry off, console at INFO) that the CLI also uses when DAGSTER_HOME is unset.
@@ -37,6 +37,7 @@ explain: setup $(DAGSTER_HOME)/dagster.yaml
 
 test: setup
 	.ci/ensure-databases
+	.ci/ensure-brokers
 	@command -v chromium >/dev/null 2>&1 || echo "make test: no chromium on PATH, so the browser tests skip" \
 	  "(listed at the end). Install it with: sudo apt-get install chromium"
 	$(BIN)/pytest

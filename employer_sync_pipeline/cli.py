@@ -19,7 +19,7 @@ from .orchestration.ops import op_name
 from .orchestration.reporting import scope_counts_table
 from .settings import CodeLocationSettings, Settings, SettingsError
 from .sync.databases import platform_engine
-from .sync.jit import FAILED, JitResult
+from .sync.jit import FAILED, NOT_FOUND, TIMED_OUT, JitResult
 from .sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
 
 _SHOWN_FAILURES = 10
@@ -56,11 +56,18 @@ def demo(full_refresh: bool, batch_size: int) -> None:
     _print_summary(sync_log_id, time.perf_counter() - started)
 
 
+#: ``employer-sync jit`` exit codes by outcome (SPEC §6); synced, deactivated and skipped exit 0.
+JIT_EXIT_CODES = {FAILED: 1, TIMED_OUT: 3, NOT_FOUND: 4}
+
+
 @main.command()
 @click.option("--employer", "employer_id", type=int, help="JodGig users.id of an employer to sync now.")
 @click.option("--talent", "talent_id", type=int, help="JodGig users.id of a talent to sync now.")
 def jit(employer_id: int | None, talent_id: int | None) -> None:
-    """Sync one user now in a run of its JIT job, and print the result. Exits 1 if it failed."""
+    """Sync one user now in a run of its JIT job, and print the outcome.
+
+    Exits 0 when synced, deactivated or skipped; 1 failed, 3 timed_out, 4 not_found.
+    """
     if (employer_id is None) == (talent_id is None):
         raise click.UsageError("give exactly one of --employer ID or --talent ID")
     sync, user_id = (EMPLOYER_SYNC, employer_id) if employer_id is not None else (TALENT_SYNC, talent_id)
@@ -77,8 +84,8 @@ def jit(employer_id: int | None, talent_id: int | None) -> None:
     )
     if result.message:
         click.echo(f"{result.error + ': ' if result.error else ''}{result.message}")
-    if result.outcome == FAILED:
-        raise SystemExit(1)
+    if result.outcome in JIT_EXIT_CODES:
+        raise SystemExit(JIT_EXIT_CODES[result.outcome])
 
 
 def _print_summary(sync_log_id: int, elapsed: float) -> None:

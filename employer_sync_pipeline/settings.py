@@ -105,6 +105,18 @@ class Settings:
     def uses_embedded_jodgig(self) -> bool:
         return self.jodgig_database_url is None
 
+    def without_stand_in(self, reason: str | None) -> "Settings":
+        """These settings, unless ``reason`` forbids the embedded SQLite stand-in and a URL is unset (SPEC §5)."""
+        missing = [name for name, url in (("JODGIG_DATABASE_URL", self.jodgig_database_url),
+                                          ("PLATFORM_DATABASE_URL", self.platform_database_url)) if url is None]
+        if reason is None or not missing:
+            return self
+        raise SettingsError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set, and {reason}: the embedded "
+            f"demo databases are for a local instance only. Set {' and '.join(missing)} for this process "
+            f"(e.g. {_URL_EXAMPLES[missing[0]]}), as for the webserver, the daemon and every worker."
+        )
+
 
 def _automation(env: Mapping[str, str]) -> str:
     """How the schedules and the login sensor start: ``running``, or ``stopped`` where SYNC_AUTOMATION=stopped.

@@ -20,7 +20,7 @@ def test_every_job_and_schedule_resolves():
 @pytest.mark.parametrize("sync", ["employer", "talent"])
 def test_sync_jobs_run_in_process_on_the_low_queue_without_retries_one_at_a_time(sync):
     job = defs.get_job_def(f"{sync}_sync_job")
-    assert job.executor_def.name == "multi_or_in_process_executor"
+    assert job.executor_def.name == "sync_executor"
     assert job.run_config == {"execution": {"config": {"in_process": {}}}}
     backfill = defs.get_job_def(f"{sync}_backfill_job")
     assert backfill.get_run_config_for_partition_key("2026-03-10")["execution"] == {"config": {"in_process": {}}}

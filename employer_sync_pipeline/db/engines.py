@@ -38,8 +38,9 @@ def create_jodgig_engine(url: str, limits: ConnectionLimits) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_query_only)
     else:
         raise NotImplementedError(f"JodGig must be MySQL/MariaDB (or SQLite for the demo), not {dialect}")
-    policy = TimeoutPolicy(JODGIG_SETTING, limits.jodgig_statement, "JODGIG_STATEMENT_TIMEOUT_SECONDS",
-                           limits.jodgig_statement, "JODGIG_STATEMENT_TIMEOUT_SECONDS", limits.connect)
+    policy = TimeoutPolicy(JODGIG_SETTING, limits.jodgig_statement, limits.jodgig_statement_setting,
+                           limits.jodgig_statement, limits.jodgig_statement_setting, limits.connect,
+                           limits.connect_setting)
     _translate_timeouts(engine, policy)
     return engine
 
@@ -52,16 +53,32 @@ def create_platform_engine(url: str, limits: ConnectionLimits, application_name:
         sa.event.listen(engine, "connect", _sqlite_foreign_keys)
         sa.event.listen(engine, "begin", _sqlite_begin)
     elif dialect == "postgresql":
-        options = f"-c lock_timeout={_millis(limits.platform_lock)} -c statement_timeout={_millis(limits.platform_statement)}"
-        connect_args = {"application_name": application_name[:63], "connect_timeout": _whole_seconds(limits.connect),
-                        "options": options}
-        engine = sa.create_engine(url, connect_args=connect_args, **_POOL_OPTIONS)
+        engine = sa.create_engine(url, connect_args=_postgres_session(url, limits, application_name), **_POOL_OPTIONS)
     else:
         raise NotImplementedError(f"the platform database must be PostgreSQL (or SQLite for the demo), not {dialect}")
-    policy = TimeoutPolicy(PLATFORM_SETTING, limits.platform_lock, "PLATFORM_LOCK_TIMEOUT_SECONDS",
-                           limits.platform_statement, "PLATFORM_STATEMENT_TIMEOUT_SECONDS", limits.connect)
+    policy = TimeoutPolicy(PLATFORM_SETTING, limits.platform_lock, limits.platform_lock_setting,
+                           limits.platform_statement, limits.platform_statement_setting, limits.connect,
+                           limits.connect_setting)
     _translate_timeouts(engine, policy)
     return engine
+
+
+def _postgres_session(url: str, limits: ConnectionLimits, application_name: str) -> dict:
+    """libpq settings for a platform session: the project's limits, combined with the URL's own query.
+
+    SQLAlchemy lets ``connect_args`` replace a URL's query option of the same name, so anything the
+    operator put in the URL is kept here: its ``options`` (a ``search_path``, say) come after the
+    limits (where both set one, the URL's wins), and its ``application_name`` and
+    ``connect_timeout`` stand (SPEC §5 "Connection URLs are the operator's").
+    """
+    query = make_url(url).query
+    limits_options = f"-c lock_timeout={_millis(limits.platform_lock)} -c statement_timeout={_millis(limits.platform_statement)}"
+    settings = {"application_name": application_name[:63], "connect_timeout": _whole_seconds(limits.connect)}
+    settings = {name: value for name, value in settings.items() if name not in query}
+    url_options = query.get("options")
+    if isinstance(url_options, tuple):
+        url_options = " ".join(url_options)
+    return {**settings, "options": f"{limits_options} {url_options}" if url_options else limits_options}
 
 
 def mysql_session_limits(server_version: str, limits: ConnectionLimits) -> tuple[str, tuple]:
@@ -106,7 +123,7 @@ def _translate_timeouts(engine: Engine, policy: TimeoutPolicy) -> None:
             if kind is not None or _is_connect_timeout(context.original_exception):
                 return DatabaseTimeout(
                     f"{policy.database_setting}: the server did not answer within {policy.connect_seconds:g} s "
-                    "(DB_CONNECT_TIMEOUT_SECONDS). Check that the server is up and accepting queries at the "
+                    f"({policy.connect_setting}). Check that the server is up and accepting queries at the "
                     f"host and port in {policy.database_setting}."
                 )
             return None

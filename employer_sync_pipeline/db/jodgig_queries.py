@@ -162,6 +162,11 @@ def load_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> li
     ]
 
 
+def user_exists(conn: Connection, user_id: int) -> bool:
+    """Whether JodGig has a ``users`` row with this id, whatever its role."""
+    return conn.execute(sa.select(users.c.id).where(users.c.id == user_id)).first() is not None
+
+
 def load_scope_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> list[ScopeUser]:
     """Like :func:`load_users`, only the columns classification needs."""
     roles = list(roles)

@@ -35,7 +35,15 @@ def advisory_lock_holder(conn: Connection, key: int) -> dict | None:
     query = sa.text(
         "SELECT a.pid, a.application_name, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = CAST(:high AS bigint)::oid "
+        # Advisory locks are per database: the same key may be held in another database of the server.
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
         "AND l.objid = CAST(:low AS bigint)::oid AND l.objsubid = 1"
     )
     row = conn.execute(query, {"high": high, "low": low}).mappings().first()
     return dict(row) if row is not None else None
+
+
+def this_session(conn: Connection) -> dict:
+    """This connection's PostgreSQL session: its pid and when it started (a pid alone can be reused)."""
+    query = sa.text("SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+    return dict(conn.execute(query).mappings().one())

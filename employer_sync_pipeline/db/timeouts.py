@@ -52,6 +52,7 @@ class TimeoutPolicy:
     statement_seconds: float
     statement_setting: str
     connect_seconds: float
+    connect_setting: str = "DB_CONNECT_TIMEOUT_SECONDS"
 
 
 def wait_kind(dialect: str, error: BaseException) -> str | None:
@@ -93,7 +94,7 @@ def timeout_message(dialect: str, kind: str, sql: str | None, policy: TimeoutPol
     else:
         waited = (
             f"got no answer from the server within {policy.statement_seconds + policy.connect_seconds:g} s "
-            f"({policy.statement_setting} + DB_CONNECT_TIMEOUT_SECONDS)"
+            f"({policy.statement_setting} + {policy.connect_setting})"
         )
     blockers = BLOCKER_QUERIES.get(dialect, "").format(table=table or "<table>")
     return (

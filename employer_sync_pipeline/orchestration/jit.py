@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from ..sync.jit import FAILED, TIMED_OUT, JitResult, sync_user_now
+from ..sync.jit import FAILED, NOT_FOUND, TIMED_OUT, JitResult, sync_user_now
 from ..sync.logins import LoginCursor, logins_needing_sync, start_cursor
 from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
 from .resources import JodgigDatabase, PlatformDatabase
@@ -11,6 +11,10 @@ from .sentry import SentryResource, report_op_failure_to_sentry
 #: A login waits on this run: it goes ahead of the hourly batches.
 JIT_TAGS = {"dagster/max_retries": "0", "dagster/priority": "1"}
 LOGINS_PER_TICK = 200
+#: The run's outcome, for the Runs list and its tag filter (a time-out is a successful run).
+JIT_OUTCOME_TAG = "sync/jit_outcome"
+#: Outcomes that leave the user as it was: the run still succeeds (they are outcomes, SPEC §6), with a warning.
+_NOT_DONE = (FAILED, TIMED_OUT, NOT_FOUND)
 
 
 class JitConfig(dg.Config):
@@ -41,14 +45,16 @@ def build_jit_job(sync: SyncDefinition) -> dg.JobDefinition:
     ) -> JitResult:
         """Sync one user now, with the JIT limits; the outcome is this op's output metadata. No sync log row."""
         reporter = sentry.reporter_for(f"{sync.name}_jit")
-        result = sync_user_now(
-            sync, jit_jodgig_db.engine, jit_platform_db.engine, config.remote_gig_user_id, jit_jodgig_db.rules, reporter
-        )
-        if result.outcome == TIMED_OUT:
-            raise dg.Failure(description=result.message)
+        did_not_answer = jit_jodgig_db.did_not_answer or jit_platform_db.did_not_answer
+        if did_not_answer:
+            result = JitResult(config.remote_gig_user_id, TIMED_OUT, None, None, "DatabaseTimeout", did_not_answer)
+        else:
+            result = sync_user_now(sync, jit_jodgig_db.engine, jit_platform_db.engine, config.remote_gig_user_id,
+                                   jit_jodgig_db.rules, reporter)
         summary = f"JodGig {sync.name} {result.remote_gig_user_id}: {result.outcome} (set {result.scope_set})"
-        details = f": {result.error}: {result.message}" if result.error else ""
-        (context.log.warning if result.outcome == FAILED else context.log.info)(summary + details)
+        details = f": {result.error + ': ' if result.error else ''}{result.message}" if result.message else ""
+        (context.log.warning if result.outcome in _NOT_DONE else context.log.info)(summary + details)
+        context.instance.add_run_tags(context.run_id, {JIT_OUTCOME_TAG: result.outcome})
         context.add_output_metadata(
             {key: value for key, value in vars(result).items() if value is not None}
         )

@@ -15,13 +15,13 @@ from .ops import (
     fan_out_batches,
 )
 from ..settings import CodeLocationSettings
+from .executors import sync_executor
 from .resources import MAX_RUNTIME_TAG, SYNC_CONCURRENCY_TAG
 from .sentry import report_op_failure_to_sentry
 
 #: In-process by default: a process per batch step costs more than the batch. Run config can
-#: switch a run to the multiprocess executor (see the README's scale-out section).
+#: choose multiprocess, Celery or Kubernetes instead (docs/executors.md).
 IN_PROCESS_BY_DEFAULT = {"execution": {"config": {"in_process": {}}}}
-
 
 
 def sync_tags(sync: SyncDefinition, max_runtime_seconds: float) -> dict[str, str]:
@@ -76,7 +76,7 @@ def build_sync_job(
 
     @dg.job(
         name=f"{sync.name}_backfill_job" if backfill else f"{sync.name}_sync_job",
-        executor_def=dg.multi_or_in_process_executor,
+        executor_def=sync_executor,
         config=IN_PROCESS_BY_DEFAULT,
         tags=sync_tags(sync, max_runtime_seconds),
         hooks={report_op_failure_to_sentry},

@@ -13,6 +13,7 @@ from ..domain.window import SyncMode
 from ..settings import Settings
 from ..sync.plan import plan_report
 from ..sync.results import BatchResult
+from ..sync.run_lock import RunInterrupted
 from ..sync.run_steps import (
     Batch,
     RunStart,
@@ -55,11 +56,10 @@ class BackfillConfig(dg.Config):
 
 
 def start_plan_if_asked(context: dg.OpExecutionContext, dry_run: bool, platform_db: PlatformDatabase) -> None:
-    """A plan shares one rolled-back transaction across its steps, so they must run in one process."""
+    """A plan shares one rolled-back transaction across its steps, so they run in one process
+    (the run's executor refuses a plan under any other executor before any step runs)."""
     if not dry_run:
         return
-    if "multiprocess" in (context.run.run_config.get("execution", {}).get("config") or {}):
-        raise dg.Failure(description="a plan (dry_run: true) needs the in-process executor; drop the execution config")
     platform_db.start_plan()
     mark_plan_run(context)
     context.log.info("dry run: every write of this run is rolled back at its end; no sync log row, no watermark")
@@ -171,7 +171,7 @@ def build_upsert_batch(sync: SyncDefinition) -> dg.OpDefinition:
         to the settling step."""
         sync_lock.verify()
         reporter = sentry.reporter_for(f"{sync.name}_sync")
-        with interrupting_on_error(context, sync_lock):
+        with interrupting_on_error(context, sync_lock, platform_db):
             result = sync.sync_batch(
                 jodgig_db.engine, platform_db.engine, batch.user_ids, jodgig_db.rules, reporter, defer=batch.contested
             )
@@ -196,7 +196,7 @@ def build_settle_contested_emails(sync: SyncDefinition) -> dg.OpDefinition:
         decided together and written in one transaction, whatever the batch order (SPEC §3)."""
         sync_lock.verify()
         reporter = sentry.reporter_for(f"{sync.name}_sync")
-        with interrupting_on_error(context, sync_lock):
+        with interrupting_on_error(context, sync_lock, platform_db):
             settled = settle_deferred(sync, jodgig_db.engine, platform_db.engine, results, jodgig_db.rules, reporter)
         if len(settled) > len(results):
             log_failures(context, settled[-1])
@@ -209,12 +209,17 @@ def build_settle_contested_emails(sync: SyncDefinition) -> dg.OpDefinition:
 
 
 @contextmanager
-def interrupting_on_error(context: dg.OpExecutionContext, sync_lock: SyncRunLock):
-    """A step that fails stops the run's later writes."""
+def interrupting_on_error(context: dg.OpExecutionContext, sync_lock: SyncRunLock, platform_db: PlatformDatabase):
+    """Every commit of the step first checks that its run may still write; a step that fails stops
+    the run's other steps, in any process."""
     try:
-        yield
+        with sync_lock.verified_commits(platform_db.engine):
+            yield
+    except RunInterrupted:
+        raise
     except Exception as error:
-        sync_lock.interrupt(f"{context.op_def.name} {context.get_mapping_key() or ''} failed ({type(error).__name__})")
+        step = f"{context.op_def.name}[{context.get_mapping_key()}]" if context.get_mapping_key() else context.op_def.name
+        sync_lock.interrupt(f"{step} failed ({type(error).__name__})")
         raise
 
 

@@ -21,6 +21,10 @@ class DatabaseUnavailable(Exception):
     """A database could not be reached or lacks its tables; names the setting, never the password."""
 
 
+class DatabaseDidNotAnswer(DatabaseUnavailable):
+    """The database did not answer within its limit: for a JIT sync an outcome (``timed_out``), not an outage."""
+
+
 def check_database(engine: Engine, setting: str) -> None:
     """Raise :class:`DatabaseUnavailable` unless the database answers and has every table of its schema."""
     metadata, schema_file, fix = _SCHEMA_FILES[setting]
@@ -29,7 +33,7 @@ def check_database(engine: Engine, setting: str) -> None:
         with engine.connect() as conn:
             missing = missing_tables(conn, metadata)
     except DatabaseTimeout as error:
-        raise DatabaseUnavailable(str(error)) from None
+        raise DatabaseDidNotAnswer(str(error)) from None
     except sa.exc.DBAPIError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else type(error).__name__
         raise DatabaseUnavailable(

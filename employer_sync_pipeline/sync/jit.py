@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from ..db.jodgig_queries import user_exists
 from ..db.timeouts import DatabaseTimeout
 from .reporting import FailureReporter
 from .results import DEACTIVATED, FAILED, SKIPPED, SYNCED
@@ -11,8 +12,9 @@ from .settings import SourceRules
 from .sync_definitions import SyncDefinition
 
 TIMED_OUT = "timed_out"
+NOT_FOUND = "not_found"
 
-__all__ = ["DEACTIVATED", "FAILED", "SKIPPED", "SYNCED", "TIMED_OUT", "JitResult", "sync_user_now"]
+__all__ = ["DEACTIVATED", "FAILED", "NOT_FOUND", "SKIPPED", "SYNCED", "TIMED_OUT", "JitResult", "sync_user_now"]
 
 
 @dataclass(frozen=True)
@@ -38,16 +40,15 @@ def sync_user_now(
     """Sync one user in one transaction, with the batch sync's rules and writes.
 
     A wait that hits a JIT limit rolls the transaction back and returns ``outcome='timed_out'``,
-    so a login never waits longer than the limits.
+    so a login never waits longer than the limits. An id JodGig does not have is ``not_found``;
+    a user who is not a ``sync.name`` is ``skipped``.
     """
     try:
         [record] = sync.sync_batch(source, platform, [remote_gig_user_id], rules, reporter).records
+        if record.scope_set is None:
+            return _not_a(sync, source, remote_gig_user_id)
     except DatabaseTimeout as error:
         return JitResult(remote_gig_user_id, TIMED_OUT, None, None, type(error).__name__, str(error))
-    if record.scope_set is None:
-        return JitResult(
-            remote_gig_user_id, SKIPPED, None, None, message=f"JodGig has no {sync.name} with id {remote_gig_user_id}"
-        )
     failure = record.failure
     return JitResult(
         remote_gig_user_id,
@@ -57,3 +58,13 @@ def sync_user_now(
         failure.error if failure else None,
         failure.message if failure else None,
     )
+
+
+def _not_a(sync: SyncDefinition, source: Engine, remote_gig_user_id: int) -> JitResult:
+    with source.connect() as conn:
+        exists = user_exists(conn, remote_gig_user_id)
+    if exists:
+        return JitResult(remote_gig_user_id, SKIPPED, None, None,
+                         message=f"JodGig user {remote_gig_user_id} is not {'an' if sync.name[0] in 'aeiou' else 'a'} {sync.name}")
+    return JitResult(remote_gig_user_id, NOT_FOUND, None, None,
+                     message=f"JodGig has no user with id {remote_gig_user_id}")

@@ -6,7 +6,14 @@ from collections.abc import Callable
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from ..db.locks import advisory_lock_holder, advisory_unlock, holds_advisory_lock, lock_key, try_advisory_lock
+from ..db.locks import (
+    advisory_lock_holder,
+    advisory_unlock,
+    holds_advisory_lock,
+    lock_key,
+    this_session,
+    try_advisory_lock,
+)
 
 #: How often a waiting run says again that it waits.
 _WAIT_REPORT_SECONDS = 30.0
@@ -17,7 +24,11 @@ class SyncAlreadyRunning(Exception):
 
 
 class RunInterrupted(Exception):
-    """This run lost its lock or an earlier batch failed: it must write no more."""
+    """This run lost its lock or an earlier batch failed: it must write no more.
+
+    Later batches of a run whose batch failed must not write: the next run then picks up
+    from a prefix of this run's work and converges to what one clean run would give.
+    """
 
 
 class RunLock:
@@ -58,6 +69,15 @@ class RunLock:
                 next_report += _WAIT_REPORT_SECONDS
             time.sleep(poll_seconds)
 
+    @property
+    def session_id(self) -> str | None:
+        """The session holding the lock, as :class:`LockOfTheRun` recognises it; None without a lock."""
+        if self._conn is None:
+            return None
+        session = this_session(self._conn)
+        self._conn.commit()
+        return _session_id(session)
+
     def _holder(self) -> str:
         holder = advisory_lock_holder(self._conn, self._key)
         self._conn.commit()
@@ -65,16 +85,8 @@ class RunLock:
             return "a session that just ended"
         return f"PostgreSQL session {holder['pid']} ({holder['application_name'] or 'unnamed'}, since {holder['backend_start']:%Y-%m-%d %H:%M:%S %Z})"
 
-    def interrupt(self, reason: str) -> None:
-        """Stop later writes of this run, e.g. after a batch failed on a database error."""
-        self._interrupted = reason
-
     def verify(self) -> None:
-        """Raise unless this run may still write: its lock held, no earlier batch failed.
-
-        Later batches of a run whose batch failed must not write: the next run then picks up
-        from a prefix of this run's work and converges to what one clean run would give.
-        """
+        """Raise unless this session still holds the lock; once lost, it stays lost for this run."""
         if self._interrupted is not None:
             raise RunInterrupted(f"{self._interrupted}; this run writes nothing more, the next run covers its window")
         if self._conn is None:
@@ -106,3 +118,30 @@ class RunLock:
         locked = try_advisory_lock(self._conn, self._key)
         self._conn.commit()
         return locked
+
+
+class LockOfTheRun:
+    """A step's view of the lock its run holds in another process (the run worker, possibly another machine).
+
+    The run's orchestrating process takes the lock once for the whole run; every step checks that
+    the session holding it is still that one, so no step writes once another run could have it.
+    """
+
+    def __init__(self, platform: Engine, sync_name: str, session_id: str):
+        self._platform = platform
+        self._sync_name = sync_name
+        self._key = lock_key(f"sync:{sync_name}")
+        self._session_id = session_id
+
+    def verify(self) -> None:
+        with self._platform.connect() as conn:
+            holder = advisory_lock_holder(conn, self._key)
+        if holder is None or _session_id(holder) != self._session_id:
+            raise RunInterrupted(
+                f"the {self._sync_name} sync lock is no longer held by this run (its session ended); "
+                "this run writes nothing more, the next run covers its window"
+            )
+
+
+def _session_id(session: dict) -> str:
+    return f"{session['pid']}@{session['backend_start'].isoformat()}"

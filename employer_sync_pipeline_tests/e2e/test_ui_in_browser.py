@@ -154,10 +154,10 @@ def test_a_plan_reads_as_a_plan_in_the_runs_list_and_on_its_run_page(demo):
     demo.browser.open("/runs")
     row = demo.run_row(plan_id)
     expect(row).to_contain_text("sync/dry_run: true")
-    expect(row).to_contain_text("sync/plan: full_refresh: no change")
+    expect(row).to_contain_text("sync/plan: incremental: no change")  # retrying the demo's five failed records
     demo.browser.screenshot("4_runs_list_with_a_plan")
     page = demo.browser.open(f"/runs/{plan_id}")
     changes = page.get_by_role("row").filter(has_text=re.compile(r"^\s*changes\s*no change: no platform row would change"))
     expect(changes).to_be_visible()  # the first entry of write_sync_log's output, without "View full message"
-    expect(page.get_by_role("row").filter(has_text=re.compile(r"^\s*mode\s*full_refresh"))).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text=re.compile(r"^\s*mode\s*incremental"))).to_be_visible()
     demo.browser.screenshot("4_plan_run_page")

@@ -6,8 +6,11 @@ measures the time from the block to the clear failure, asserts that it stays wit
 plus a few seconds, and then that an undisturbed run gives what a run on an undisturbed day gives.
 """
 
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -28,6 +31,7 @@ from ..support.platform_state import comparable_state
 from ..support.runs import identities, run_errors, snapshot, sync_logs
 
 PROJECT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
 #: How much later than its limit a failure may come: connection set-up, Dagster's own steps.
 SLACK_SECONDS = 6
 
@@ -167,7 +171,8 @@ def test_jit_against_locked_rows_times_out_within_its_own_limit(sync_env, jodgig
     report({"jit_locked_s": round(waited, 2)})
 
     assert result.outcome == "timed_out" and result.error == "DatabaseTimeout"
-    assert "PLATFORM_DATABASE_URL" in result.message and "PLATFORM_LOCK_TIMEOUT_SECONDS" in result.message
+    assert "PLATFORM_DATABASE_URL" in result.message and "(JIT_LOCK_TIMEOUT_SECONDS)" in result.message
+    assert "PLATFORM_LOCK_TIMEOUT_SECONDS" not in result.message
     assert waited < 2 + 2, "JIT waits at most JIT_LOCK_TIMEOUT_SECONDS (2 s) for a lock"
     assert identities(platform_db.engine)[world["owner"]]["first_name"] == "Ada"
 
@@ -266,3 +271,22 @@ def test_the_daemon_ends_a_run_past_its_max_runtime_and_the_queue_moves_on(
     assert queued_status == "SUCCESS", stack.logs()
     assert [log["run_id"] for log in sync_logs(platform_db.engine)] == [queued]
     assert_same_state(comparable_state(platform_db.engine), expected)
+
+
+def test_a_jit_whose_platform_never_answers_is_timed_out_by_the_jit_limit(sync_env, jodgig, platform_db, silent_server):
+    """The login's sync gives up within JIT_TIMEOUT_SECONDS (5 s, under DB_CONNECT_TIMEOUT_SECONDS): an outcome."""
+    user = jodgig.user("HQ_MANAGER", jodgig.company())
+    env = {**os.environ, **sync_env,
+           "PLATFORM_DATABASE_URL": f"postgresql+psycopg2://sync:hush-platform-pw@127.0.0.1:{silent_server}/platform"}
+    started = time.monotonic()
+    done = subprocess.run([str(BIN / "employer-sync"), "jit", "--employer", str(user)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    waited = time.monotonic() - started
+    report({"jit_silent_platform_cli_s": round(waited, 2)})
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 3, output[-3000:]
+    assert f"user {user}: timed_out" in done.stdout
+    assert "PLATFORM_DATABASE_URL: the server did not answer within 5 s (JIT_TIMEOUT_SECONDS)" in done.stdout
+    assert "Traceback" not in output and "hush-" not in output
+    assert waited < 5 + 2 * SLACK_SECONDS, "includes the CLI's start-up"

@@ -60,13 +60,16 @@ def test_jit_deactivates_an_out_of_scope_employer_with_an_identity(sync_env, jod
     assert memberships(platform_db.engine) == {}
 
 
-def test_jit_skips_out_of_scope_without_identity_unknown_ids_and_talents(sync_env, jodgig, platform_db):
+def test_jit_skips_out_of_scope_without_identity_and_talents_and_does_not_find_unknown_ids(
+    sync_env, jodgig, platform_db
+):
     never_synced = jodgig.user("HQ_MANAGER", jodgig.company(status=0))
     talent = jodgig.user("TALENT")
     results = [sync_employer_now(never_synced), sync_employer_now(987654), sync_employer_now(talent)]
     assert [(r.outcome, r.scope_set, r.identity_id) for r in results] == [
-        ("skipped", "E", None), ("skipped", None, None), ("skipped", None, None)]
-    assert "no employer with id 987654" in results[1].message
+        ("skipped", "E", None), ("not_found", None, None), ("skipped", None, None)]
+    assert "JodGig has no user with id 987654" in results[1].message
+    assert f"JodGig user {talent} is not an employer" in results[2].message
     assert identities(platform_db.engine) == {}
 
 
@@ -156,3 +159,29 @@ def test_cli_jit_prints_the_result(sync_env, jodgig, platform_db):
     done = subprocess.run([str(BIN / "employer-sync"), "jit", "--employer", str(failing)],
                           env={**os.environ, **sync_env}, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "InvalidEmail" in done.stdout
+
+
+def test_cli_jit_exit_codes_tell_the_outcomes_apart_without_a_stack_trace(sync_env, jodgig, platform_db):
+    """0 synced, deactivated or skipped; 1 failed; 3 timed_out; 4 not_found (SPEC §6)."""
+    owner = jodgig.user("HQ_MANAGER", jodgig.company())
+    talent = jodgig.user("TALENT")
+
+    def jit(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(BIN / "employer-sync"), "jit", *args], env={**os.environ, **sync_env},
+                              capture_output=True, text=True, timeout=120)
+
+    assert jit("--employer", str(owner)).returncode == 0
+    skipped, not_found = jit("--employer", str(talent)), jit("--employer", "987654")
+    jodgig.update(t.users, owner, first_name="Renamed", updated_at=jodgig.local_now())
+    with platform_db.engine.connect() as locker:
+        locker.exec_driver_sql("SELECT * FROM identities_users FOR UPDATE").all()
+        timed_out = jit("--employer", str(owner))
+        locker.rollback()
+
+    assert (skipped.returncode, not_found.returncode, timed_out.returncode) == (0, 4, 3)
+    assert f"user {talent}: skipped" in skipped.stdout
+    assert "user 987654: not_found" in not_found.stdout and "JodGig has no user with id 987654" in not_found.stdout
+    assert "user " + str(owner) + ": timed_out" in timed_out.stdout
+    assert "(JIT_LOCK_TIMEOUT_SECONDS)" in timed_out.stdout and "PLATFORM_LOCK_TIMEOUT_SECONDS" not in timed_out.stdout
+    for done in (skipped, not_found, timed_out):
+        assert "Traceback" not in done.stdout + done.stderr

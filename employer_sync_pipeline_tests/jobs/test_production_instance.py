@@ -65,3 +65,32 @@ def test_a_sync_run_is_stored_in_postgres(production_home, sync_env, jodgig, pla
         statuses = conn.execute(sa.text("SELECT pipeline_name, status FROM runs")).all()
     assert statuses == [("employer_sync_job", "SUCCESS")]
     assert sync_logs(platform_db.engine)[0]["is_successful"]
+
+
+def test_a_production_instance_without_the_urls_refuses_the_embedded_databases(production_home):
+    """No silent stand-in (SPEC §5): nothing is written into SQLite under DAGSTER_HOME."""
+    env, _ = production_home
+
+    done = _dagster("job", "execute", "-m", "employer_sync_pipeline.definitions", "-j", "employer_sync_job", env=env)
+
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "JODGIG_DATABASE_URL and PLATFORM_DATABASE_URL are not set" in output, output[-3000:]
+    assert "stores its runs in PostgreSQL" in output
+    assert not list(Path(env["DAGSTER_HOME"]).glob("*.sqlite"))
+
+
+def test_a_worker_process_without_the_urls_refuses_the_embedded_databases(isolated_environment, tmp_path):
+    """Steps in worker processes (here multiprocess, on a local SQLite instance) never fall back either."""
+    (isolated_environment / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    config = tmp_path / "multiprocess.yaml"
+    config.write_text("execution:\n  config:\n    multiprocess: {}\n")
+
+    done = _dagster("job", "execute", "-m", "employer_sync_pipeline.definitions", "-j", "employer_sync_job",
+                    "-c", str(config), env={"DAGSTER_HOME": str(isolated_environment)})
+
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "JODGIG_DATABASE_URL and PLATFORM_DATABASE_URL are not set" in output, output[-3000:]
+    assert "the run's steps run in worker processes (the multiprocess executor)" in output
+    assert not list(isolated_environment.glob("*.sqlite"))

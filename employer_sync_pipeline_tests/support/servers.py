@@ -19,6 +19,10 @@ def ddl(name: str) -> str:
     return files("employer_sync_pipeline").joinpath("sql", name).read_text()
 
 
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "pyamqp://guest:guest@127.0.0.1:5672//")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
 def require_server(url: str, what: str) -> None:
     """Skip without the server, except in CI, where a missing server is a failure."""
     engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
@@ -26,12 +30,33 @@ def require_server(url: str, what: str) -> None:
         with engine.connect():
             return
     except sa.exc.OperationalError as error:
-        message = f"{what} is not reachable at {make_url(url).render_as_string()}: {error.orig}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        _missing(f"{what} is not reachable at {make_url(url).render_as_string()}: {error.orig}")
     finally:
         engine.dispose()
+
+
+def require_celery_servers() -> None:
+    """RabbitMQ (the broker) and Redis (the result backend), as :func:`require_server` for databases."""
+    try:
+        import redis
+        from kombu import Connection
+    except ImportError as error:
+        _missing(f"the celery extra is not installed ({error}); pip install -e '.[test,celery]'")
+    try:
+        with Connection(RABBITMQ_URL, connect_timeout=3) as broker:
+            broker.ensure_connection(max_retries=1)
+    except Exception as error:  # noqa: BLE001 - any reason the broker cannot be reached
+        _missing(f"RabbitMQ is not reachable at {RABBITMQ_URL}: {error}")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        _missing(f"Redis is not reachable at {REDIS_URL}: {error}")
+
+
+def _missing(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 @dataclass

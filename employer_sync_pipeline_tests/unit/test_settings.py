@@ -105,3 +105,13 @@ def test_the_failed_record_age_limit_is_a_day_unless_set():
     assert failed_record_max_age({"FAILED_RECORD_MAX_AGE_SECONDS": "3600"}) == timedelta(hours=1)
     with pytest.raises(SettingsError, match="FAILED_RECORD_MAX_AGE_SECONDS must be a positive number"):
         failed_record_max_age({"FAILED_RECORD_MAX_AGE_SECONDS": "a week"})
+
+
+def test_the_jit_limits_name_the_variable_that_set_them():
+    tight = LIMITS.tightened(lock=2, total=5)
+    assert (tight.platform_lock_setting, tight.platform_statement_setting, tight.connect_setting,
+            tight.jodgig_statement_setting) == ("JIT_LOCK_TIMEOUT_SECONDS", "JIT_TIMEOUT_SECONDS",
+                                                "JIT_TIMEOUT_SECONDS", "JIT_TIMEOUT_SECONDS")
+    loose = ConnectionLimits(1, 1, 1, 1).tightened(lock=2, total=5)
+    assert loose.platform_lock_setting == "PLATFORM_LOCK_TIMEOUT_SECONDS"
+    assert loose.connect_setting == "DB_CONNECT_TIMEOUT_SECONDS"
