@@ -35,7 +35,7 @@ from employer_sync_pipeline.domain.records import Outlet
 from employer_sync_pipeline.settings import Settings
 from employer_sync_pipeline.sync.databases import jodgig_engine_and_rules, platform_engine
 from employer_sync_pipeline.sync.employer_facts import load_employer_batch
-from employer_sync_pipeline.sync.settings import SourceRules
+from employer_sync_pipeline.sync.source_rules import SourceRules
 
 
 def sync_employer(source: Connection, platform: Connection, user_id: int, rules: SourceRules) -> bool:

@@ -20,8 +20,8 @@ from employer_sync_pipeline.settings import Settings
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
 from employer_sync_pipeline.domain.timezone import TimezoneService
 from employer_sync_pipeline.sync.employer_batch import sync_employer_batch
-from employer_sync_pipeline.sync.reporting import NoReporter
-from employer_sync_pipeline.sync.settings import SourceRules
+from employer_sync_pipeline.sync.failure_reporting import NoReporter
+from employer_sync_pipeline.sync.source_rules import SourceRules
 from employer_sync_pipeline_tests.support import servers
 
 

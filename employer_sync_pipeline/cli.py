@@ -13,13 +13,13 @@ from .db.platform_tables import gig_sync_logs
 from .domain.explanation_text import render_explanation
 from .explain import Explanation, explain_employer, explain_talent
 from .local_instance import default_dagster_home
-from .orchestration.jit import jit_job_name, jit_op_name, jit_run_config
+from .orchestration.jit_jobs import jit_job_name, jit_op_name, jit_run_config
 from .orchestration.local_runs import execute_job_here
 from .orchestration.ops import op_name
-from .orchestration.reporting import scope_counts_table
+from .orchestration.run_metadata import scope_counts_table
 from .settings import CodeLocationSettings, Settings, SettingsError
 from .sync.databases import platform_engine
-from .sync.jit import FAILED, NOT_FOUND, TIMED_OUT, JitResult
+from .sync.jit_sync import FAILED, NOT_FOUND, TIMED_OUT, JitResult
 from .sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
 
 _SHOWN_FAILURES = 10

@@ -3,8 +3,8 @@
 import dagster as dg
 
 from .orchestration.assets import jodgig_table_specs, platform_table_specs
-from .orchestration.checks import platform_checks, platform_checks_job
-from .orchestration.jit import build_employer_login_sensor, employer_jit_sync_job, talent_jit_sync_job
+from .orchestration.asset_checks import platform_checks, platform_checks_job
+from .orchestration.jit_jobs import build_employer_login_sensor, employer_jit_sync_job, talent_jit_sync_job
 from .orchestration.jobs import build_sync_jobs
 from .orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
 from .orchestration.schedules import build_schedules

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from .domain.explanation import Explanation
 from .settings import Settings
 from .sync.databases import jodgig_engine_and_rules, platform_engine
-from .sync.settings import SourceRules
+from .sync.source_rules import SourceRules
 from .sync.user_explainer import explain_employer as _explain_employer
 from .sync.user_explainer import explain_talent as _explain_talent
 

@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 
 from .settings import Settings
 from .sync.databases import jodgig_engine_and_rules, platform_engine
-from .sync.jit import JitResult, sync_user_now
-from .sync.reporting import NoReporter
-from .sync.settings import SourceRules
+from .sync.jit_sync import JitResult, sync_user_now
+from .sync.failure_reporting import NoReporter
+from .sync.source_rules import SourceRules
 from .sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
 
 __all__ = ["JitResult", "sync_employer_now", "sync_talent_now"]

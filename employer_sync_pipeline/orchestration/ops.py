@@ -11,7 +11,7 @@ from pydantic import Field
 
 from ..domain.window import SyncMode
 from ..settings import Settings
-from ..sync.plan import plan_report
+from ..sync.dry_run_report import plan_report
 from ..sync.results import BatchResult
 from ..sync.run_lock import RunInterrupted
 from ..sync.run_steps import (
@@ -26,9 +26,9 @@ from ..sync.run_steps import (
     start_incremental_run,
 )
 from ..sync.sync_definitions import SyncDefinition
-from .checks import evaluate_after_sync
-from .plan_reporting import RunOutcome, mark_plan_run, report_plan
-from .reporting import outcome_tags, result_metadata, scope_counts_markdown, table_materializations, written_tables
+from .asset_checks import evaluate_after_sync
+from .dry_run_reporting import RunOutcome, mark_plan_run, report_plan
+from .run_metadata import outcome_tags, result_metadata, scope_counts_markdown, table_materializations, written_tables
 from .resources import MAX_RUNTIME_TAG, JodgigDatabase, PlatformDatabase, SyncRunLock
 from .sentry import SentryResource
 

@@ -15,11 +15,11 @@ from sqlalchemy.engine import Engine
 from ..db.engines import APPLICATION_NAME, JODGIG_SETTING, PLATFORM_SETTING
 from ..db.limits import ConnectionLimits
 from ..settings import Settings
-from ..sync.database_checks import DatabaseDidNotAnswer, check_database
+from ..sync.preflight import DatabaseDidNotAnswer, check_database
 from ..sync.databases import jodgig_engine_and_rules, platform_engine
 from ..sync.dry_run import RolledBackPlatform
 from ..sync.run_lock import LockOfTheRun, RunInterrupted, RunLock
-from ..sync.settings import SourceRules
+from ..sync.source_rules import SourceRules
 from .run_placement import embedded_databases_refused
 
 #: The run tag naming the sync; dagster.yaml's run queue limits runs per value too.

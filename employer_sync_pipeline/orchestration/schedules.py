@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from .checks import platform_checks_job
+from .asset_checks import platform_checks_job
 
 
 def hourly(

@@ -17,7 +17,7 @@ from ..domain.batching import batched
 from ..domain.errors import RecordError
 from .identity import settle_emails
 from .isolation import write_with_isolation
-from .reporting import FailureReporter
+from .failure_reporting import FailureReporter
 from .results import DEACTIVATED, DEFERRED, FAILED, SKIPPED, SYNCED, BatchResult, RecordFailure, RecordOutcome, Written
 
 logger = logging.getLogger(__name__)

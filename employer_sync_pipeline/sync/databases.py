@@ -13,7 +13,7 @@ from ..db.limits import ConnectionLimits
 from ..demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
 from ..domain.timezone import TimezoneService
 from ..settings import Settings
-from .settings import SourceRules
+from .source_rules import SourceRules
 
 EMBEDDED_JODGIG_FILE = "jodgig_demo.sqlite"
 EMBEDDED_PLATFORM_FILE = "platform.sqlite"

@@ -11,9 +11,9 @@ from ..domain.scope import empty_scope_counts
 from .batch import pipelined, process_batch
 from .employer_facts import EmployerBatchFacts, load_employer_batch
 from .employer_writes import write_employer_plans
-from .reporting import FailureReporter
+from .failure_reporting import FailureReporter
 from .results import BatchResult
-from .settings import SourceRules
+from .source_rules import SourceRules
 
 
 def sync_employer_batch(

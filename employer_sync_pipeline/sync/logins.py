@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from ..db.jodgig_queries import employer_logins_since, source_clock_utc
 from ..db.platform_writes import find_identity_versions
 from ..domain.mapping import is_timestamp
-from .settings import SourceRules
+from .source_rules import SourceRules
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from ..domain.batching import batched
 from ..domain.email_claims import contested_user_ids
 from ..domain.failure_streaks import PreviousRun, continue_streaks
 from ..domain.window import SyncMode, SyncWindow, backfill_window, compute_incremental_window
-from .reporting import FailureReporter
+from .failure_reporting import FailureReporter
 from .results import BatchResult
-from .settings import SourceRules
+from .source_rules import SourceRules
 from .sync_definitions import SyncDefinition
-from .sync_log import DESTINATION_TABLE, SyncLogEntry
+from .sync_log_entry import DESTINATION_TABLE, SyncLogEntry
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from ..db import jodgig_queries as jq
 from ..domain.scope import empty_scope_counts
 from ..domain.talent import empty_talent_counts
 from .employer_batch import sync_employer_batch
-from .reporting import FailureReporter
+from .failure_reporting import FailureReporter
 from .results import BatchResult
-from .settings import SourceRules
+from .source_rules import SourceRules
 from .talent_batch import sync_talent_batch
 
 #: (connection, lower, upper, retry ids) → selected id → raw e-mail, in batching order.

@@ -12,9 +12,9 @@ from ..domain.scope import TALENT
 from ..domain.talent import TalentPlan, classify_talent, empty_talent_counts, plan_talent
 from .batch import pipelined, process_batch
 from .identity import write_identities
-from .reporting import FailureReporter
+from .failure_reporting import FailureReporter
 from .results import BatchResult, Written
-from .settings import SourceRules
+from .source_rules import SourceRules
 
 
 def sync_talent_batch(

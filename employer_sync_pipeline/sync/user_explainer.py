@@ -32,7 +32,7 @@ from ..domain.scope import EMPLOYER_ROLES, TALENT
 from ..domain.talent import TALENT_KIND, classify_talent, plan_talent
 from .employer_facts import EmployerBatchFacts, load_employer_batch
 from .identity import settle_emails
-from .settings import SourceRules
+from .source_rules import SourceRules
 from .sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
 
 #: Sync-log failures shown per user, newest first.

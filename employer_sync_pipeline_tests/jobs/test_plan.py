@@ -16,7 +16,7 @@ from employer_sync_pipeline.definitions import defs, sync_jobs
 from employer_sync_pipeline.domain.plan_diff import change_counts, change_examples, diff_states
 from employer_sync_pipeline.orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
 from employer_sync_pipeline.orchestration.sentry import SentryResource
-from employer_sync_pipeline.sync.plan import SHOWN_IDS
+from employer_sync_pipeline.sync.dry_run_report import SHOWN_IDS
 
 from ..support.locks import sync_lock_held_elsewhere
 from ..support.runs import run_employer_sync, run_errors, snapshot, sync_logs

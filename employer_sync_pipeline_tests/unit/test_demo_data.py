@@ -18,10 +18,10 @@ from employer_sync_pipeline.domain.timezone import TimezoneService
 from employer_sync_pipeline.domain.window import SyncMode, SyncWindow
 from employer_sync_pipeline.sync.databases import ensure_embedded_jodgig
 from employer_sync_pipeline.sync.employer_facts import load_employer_scope_facts
-from employer_sync_pipeline.sync.reporting import NoReporter
+from employer_sync_pipeline.sync.failure_reporting import NoReporter
 from employer_sync_pipeline.sync.run_steps import RunStart, select_in_scope
 from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
-from employer_sync_pipeline.sync.settings import SourceRules
+from employer_sync_pipeline.sync.source_rules import SourceRules
 from employer_sync_pipeline.settings import Settings
 
 _FAR_FUTURE = datetime(2100, 1, 1)

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from ..sync.plan import PlanReport
+from ..sync.dry_run_report import PlanReport
 from ..sync.sync_definitions import SyncDefinition
-from .reporting import failed_records_table, scope_counts_markdown
+from .run_metadata import failed_records_table, scope_counts_markdown
 
 DRY_RUN_TAG = "sync/dry_run"
 #: The plan's mode and per-table changes, on the run: the Runs list and the top of the run page show it.

@@ -13,11 +13,11 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from ..settings import failed_record_max_age
-from ..sync import checks
-from ..sync.checks import Reconciliation
+from ..sync import reconciliation
+from ..sync.reconciliation import Reconciliation
 from ..sync.results import BatchResult
 from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
-from .reporting import failed_records_table
+from .run_metadata import failed_records_table
 from .resources import JodgigDatabase, PlatformDatabase
 
 #: How many ids or examples a check's metadata lists.
@@ -59,18 +59,18 @@ def _reconciliation_result(result: Reconciliation, kind: str, scope: str = "all 
 
 def employer_reconciliation(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
     return _reconciliation_result(
-        checks.reconcile_employers(jodgig_db.engine, platform_db.engine, jodgig_db.rules), "employer"
+        reconciliation.reconcile_employers(jodgig_db.engine, platform_db.engine, jodgig_db.rules), "employer"
     )
 
 
 def talent_reconciliation(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
-    return _reconciliation_result(checks.reconcile_talents(jodgig_db.engine, platform_db.engine), "talent")
+    return _reconciliation_result(reconciliation.reconcile_talents(jodgig_db.engine, platform_db.engine), "talent")
 
 
 def _run_reconciliation(kind: str) -> EvaluateRun:
     def evaluate(run: BatchResult, jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
         scope = f"this run's {run.selected} records"
-        return _reconciliation_result(checks.reconcile_run(platform_db.engine, run, kind), kind, scope)
+        return _reconciliation_result(reconciliation.reconcile_run(platform_db.engine, run, kind), kind, scope)
 
     return evaluate
 
@@ -78,7 +78,7 @@ def _run_reconciliation(kind: str) -> EvaluateRun:
 def one_resolved_owner_per_organisation(
     jodgig_db: JodgigDatabase, platform_db: PlatformDatabase
 ) -> dg.AssetCheckResult:
-    return _owner_result(checks.owner_mismatches(jodgig_db.engine, platform_db.engine, jodgig_db.rules))
+    return _owner_result(reconciliation.owner_mismatches(jodgig_db.engine, platform_db.engine, jodgig_db.rules))
 
 
 def _run_owners(run: BatchResult, jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
@@ -86,7 +86,7 @@ def _run_owners(run: BatchResult, jodgig_db: JodgigDatabase, platform_db: Platfo
     employer past's memberships, checks every organisation."""
     if not run.company_ids:
         return one_resolved_owner_per_organisation(jodgig_db, platform_db)
-    mismatches = checks.owner_mismatches(jodgig_db.engine, platform_db.engine, jodgig_db.rules, run.company_ids)
+    mismatches = reconciliation.owner_mismatches(jodgig_db.engine, platform_db.engine, jodgig_db.rules, run.company_ids)
     return _owner_result(mismatches, f"this run's {len(run.company_ids)} companies")
 
 
@@ -109,7 +109,7 @@ def _owner_result(mismatches: list, scope: str = "every active organisation") ->
 
 def _last_sync_successful(sync: SyncDefinition) -> Evaluate:
     def evaluate(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
-        log, backfill = checks.last_sync_logs(platform_db.engine, sync.origin_table)
+        log, backfill = reconciliation.last_sync_logs(platform_db.engine, sync.origin_table)
         if log is None:
             return dg.AssetCheckResult(
                 passed=False, severity=dg.AssetCheckSeverity.WARN,
@@ -135,7 +135,7 @@ def _last_sync_successful(sync: SyncDefinition) -> Evaluate:
 def _failures_not_stale(sync: SyncDefinition) -> Evaluate:
     def evaluate(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
         max_age = failed_record_max_age()
-        found = checks.stale_failures(platform_db.engine, sync.origin_table, max_age, datetime.now(timezone.utc))
+        found = reconciliation.stale_failures(platform_db.engine, sync.origin_table, max_age, datetime.now(timezone.utc))
         if found is None:
             return dg.AssetCheckResult(
                 passed=True, metadata={"reason": f"no incremental or full-refresh {sync.name} sync has run yet"}

@@ -6,9 +6,9 @@ from sqlalchemy.engine import Engine
 
 from ..db.jodgig_queries import user_exists
 from ..db.timeouts import DatabaseTimeout
-from .reporting import FailureReporter
+from .failure_reporting import FailureReporter
 from .results import DEACTIVATED, FAILED, SKIPPED, SYNCED
-from .settings import SourceRules
+from .source_rules import SourceRules
 from .sync_definitions import SyncDefinition
 
 TIMED_OUT = "timed_out"

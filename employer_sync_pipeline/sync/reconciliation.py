@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from ..db import jodgig_queries as jq
-from ..db import platform_checks as pc
+from ..db import reconciliation_reads as pc
 from ..db.sync_log import WATERMARK_MODES, last_sync_log
 from ..domain.batching import batched
 from ..domain.failure_streaks import older_than
@@ -19,8 +19,8 @@ from ..domain.scope import TALENT, is_company_live
 from ..domain.talent import classify_talent
 from .employer_facts import classify_employers, resolve_owners
 from .results import BatchResult
-from .settings import SourceRules
-from .sync_log import DESTINATION_TABLE
+from .source_rules import SourceRules
+from .sync_log_entry import DESTINATION_TABLE
 
 _CHUNK = 5000
 BACKFILL_MODES = ("backfill",)

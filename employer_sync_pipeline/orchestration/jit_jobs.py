@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from ..sync.jit import FAILED, NOT_FOUND, TIMED_OUT, JitResult, sync_user_now
+from ..sync.jit_sync import FAILED, NOT_FOUND, TIMED_OUT, JitResult, sync_user_now
 from ..sync.logins import LoginCursor, logins_needing_sync, start_cursor
 from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
 from .resources import JodgigDatabase, PlatformDatabase
