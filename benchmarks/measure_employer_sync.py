@@ -21,7 +21,7 @@ from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, gen
 from employer_sync_pipeline.domain.timezone import TimezoneService
 from employer_sync_pipeline.sync.employer_batch import sync_employer_batch
 from employer_sync_pipeline.sync.failure_reporting import NoReporter
-from employer_sync_pipeline.sync.source_rules import SourceRules
+from employer_sync_pipeline.sync.source_rules import Databases, SourceRules
 from employer_sync_pipeline_tests.support import servers
 
 
@@ -44,7 +44,7 @@ def statements_per_batch(reader_url: str, platform_url: str, batch_size: int) ->
         ids = conn.execute(sa.text("SELECT id FROM users WHERE role <> 'TALENT' ORDER BY id LIMIT :n"),
                            {"n": batch_size}).scalars().all()
     rules = SourceRules(DEMO_OBSOLETE_COMPANY_IDS, TimezoneService())
-    sync_employer_batch(source, platform, ids, rules, NoReporter())
+    sync_employer_batch(Databases(source, platform, rules), ids, NoReporter())
     source.dispose()
     platform.dispose()
     return counts

@@ -11,12 +11,10 @@ masked unless ``show_pii`` is true.
 
 from collections.abc import Callable
 
-from sqlalchemy.engine import Engine
-
 from .domain.explanation import Explanation
 from .settings import Settings
 from .sync.databases import jodgig_engine_and_rules, platform_engine
-from .sync.source_rules import SourceRules
+from .sync.source_rules import Databases
 from .sync.user_explainer import explain_employer as _explain_employer
 from .sync.user_explainer import explain_talent as _explain_talent
 
@@ -33,14 +31,12 @@ def explain_talent(remote_gig_user_id: int, show_pii: bool = False) -> Explanati
     return _explain(_explain_talent, remote_gig_user_id, show_pii)
 
 
-def _explain(
-    explain: Callable[[Engine, Engine, int, SourceRules, bool], Explanation], user_id: int, show_pii: bool
-) -> Explanation:
+def _explain(explain: Callable[[Databases, int, bool], Explanation], user_id: int, show_pii: bool) -> Explanation:
     settings = Settings.from_env()
     source, rules = jodgig_engine_and_rules(settings)
-    platform = platform_engine(settings)
+    dbs = Databases(source, platform_engine(settings), rules)
     try:
-        return explain(source, platform, user_id, rules, show_pii)
+        return explain(dbs, user_id, show_pii)
     finally:
-        source.dispose()
-        platform.dispose()
+        dbs.source.dispose()
+        dbs.platform.dispose()

@@ -12,13 +12,11 @@ A failed record is returned as ``outcome='failed'`` and a wait past a limit as
 
 from functools import lru_cache
 
-from sqlalchemy.engine import Engine
-
 from .settings import Settings
 from .sync.databases import jodgig_engine_and_rules, platform_engine
 from .sync.jit_sync import JitResult, sync_user_now
 from .sync.failure_reporting import NoReporter
-from .sync.source_rules import SourceRules
+from .sync.source_rules import Databases
 from .sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
 
 __all__ = ["JitResult", "sync_employer_now", "sync_talent_now"]
@@ -26,17 +24,15 @@ __all__ = ["JitResult", "sync_employer_now", "sync_talent_now"]
 
 def sync_employer_now(remote_gig_user_id: int) -> JitResult:
     """Sync one employer now: identity, organisations, membership, owner and assignments."""
-    source, platform, rules = _databases(Settings.from_env())
-    return sync_user_now(EMPLOYER_SYNC, source, platform, remote_gig_user_id, rules, NoReporter())
+    return sync_user_now(EMPLOYER_SYNC, _databases(Settings.from_env()), remote_gig_user_id, NoReporter())
 
 
 def sync_talent_now(remote_gig_user_id: int) -> JitResult:
     """Sync one talent's identity now."""
-    source, platform, rules = _databases(Settings.from_env())
-    return sync_user_now(TALENT_SYNC, source, platform, remote_gig_user_id, rules, NoReporter())
+    return sync_user_now(TALENT_SYNC, _databases(Settings.from_env()), remote_gig_user_id, NoReporter())
 
 
 @lru_cache(maxsize=4)
-def _databases(settings: Settings) -> tuple[Engine, Engine, SourceRules]:
+def _databases(settings: Settings) -> Databases:
     source, rules = jodgig_engine_and_rules(settings, settings.jit_limits)
-    return source, platform_engine(settings, settings.jit_limits), rules
+    return Databases(source, platform_engine(settings, settings.jit_limits), rules)

@@ -18,7 +18,7 @@ from ..sync.reconciliation import Reconciliation
 from ..sync.results import BatchResult
 from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
 from .run_metadata import failed_records_table
-from .resources import JodgigDatabase, PlatformDatabase
+from .resources import JodgigDatabase, PlatformDatabase, databases
 
 #: How many ids or examples a check's metadata lists.
 SHOWN = 20
@@ -59,12 +59,12 @@ def _reconciliation_result(result: Reconciliation, kind: str, scope: str = "all 
 
 def employer_reconciliation(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
     return _reconciliation_result(
-        reconciliation.reconcile_employers(jodgig_db.engine, platform_db.engine, jodgig_db.rules), "employer"
+        reconciliation.reconcile_employers(databases(jodgig_db, platform_db)), "employer"
     )
 
 
 def talent_reconciliation(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
-    return _reconciliation_result(reconciliation.reconcile_talents(jodgig_db.engine, platform_db.engine), "talent")
+    return _reconciliation_result(reconciliation.reconcile_talents(databases(jodgig_db, platform_db)), "talent")
 
 
 def _run_reconciliation(kind: str) -> EvaluateRun:
@@ -78,7 +78,7 @@ def _run_reconciliation(kind: str) -> EvaluateRun:
 def one_resolved_owner_per_organisation(
     jodgig_db: JodgigDatabase, platform_db: PlatformDatabase
 ) -> dg.AssetCheckResult:
-    return _owner_result(reconciliation.owner_mismatches(jodgig_db.engine, platform_db.engine, jodgig_db.rules))
+    return _owner_result(reconciliation.owner_mismatches(databases(jodgig_db, platform_db)))
 
 
 def _run_owners(run: BatchResult, jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
@@ -86,7 +86,7 @@ def _run_owners(run: BatchResult, jodgig_db: JodgigDatabase, platform_db: Platfo
     employer past's memberships, checks every organisation."""
     if not run.company_ids:
         return one_resolved_owner_per_organisation(jodgig_db, platform_db)
-    mismatches = reconciliation.owner_mismatches(jodgig_db.engine, platform_db.engine, jodgig_db.rules, run.company_ids)
+    mismatches = reconciliation.owner_mismatches(databases(jodgig_db, platform_db), run.company_ids)
     return _owner_result(mismatches, f"this run's {len(run.company_ids)} companies")
 
 

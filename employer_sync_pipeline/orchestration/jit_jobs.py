@@ -5,7 +5,7 @@ import dagster as dg
 from ..sync.jit_sync import FAILED, NOT_FOUND, TIMED_OUT, JitResult, sync_user_now
 from ..sync.logins import LoginCursor, logins_needing_sync, start_cursor
 from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
-from .resources import JodgigDatabase, PlatformDatabase
+from .resources import JodgigDatabase, PlatformDatabase, databases
 from .sentry import SentryResource, report_op_failure_to_sentry
 
 #: A login waits on this run: it goes ahead of the hourly batches.
@@ -49,8 +49,7 @@ def build_jit_job(sync: SyncDefinition) -> dg.JobDefinition:
         if did_not_answer:
             result = JitResult(config.remote_gig_user_id, TIMED_OUT, None, None, "DatabaseTimeout", did_not_answer)
         else:
-            result = sync_user_now(sync, jit_jodgig_db.engine, jit_platform_db.engine, config.remote_gig_user_id,
-                                   jit_jodgig_db.rules, reporter)
+            result = sync_user_now(sync, databases(jit_jodgig_db, jit_platform_db), config.remote_gig_user_id, reporter)
         summary = f"JodGig {sync.name} {result.remote_gig_user_id}: {result.outcome} (set {result.scope_set})"
         details = f": {result.error + ': ' if result.error else ''}{result.message}" if result.message else ""
         (context.log.warning if result.outcome in _NOT_DONE else context.log.info)(summary + details)
@@ -96,9 +95,7 @@ def build_employer_login_sensor(default_status: dg.DefaultSensorStatus) -> dg.Se
             cursor = LoginCursor.parse(context.cursor)
         else:
             cursor = start_cursor(jodgig_db.engine, jodgig_db.rules)
-        logins, next_cursor = logins_needing_sync(
-            jodgig_db.engine, platform_db.engine, cursor, jodgig_db.rules, LOGINS_PER_TICK
-        )
+        logins, next_cursor = logins_needing_sync(databases(jodgig_db, platform_db), cursor, LOGINS_PER_TICK)
         for login in logins:
             yield dg.RunRequest(
                 run_key=f"employer-login-{login.remote_gig_user_id}-{login.last_login_at.isoformat()}",

@@ -29,7 +29,7 @@ from ..sync.sync_definitions import SyncDefinition
 from .asset_checks import evaluate_after_sync
 from .dry_run_reporting import RunOutcome, mark_plan_run, report_plan
 from .run_metadata import outcome_tags, result_metadata, scope_counts_markdown, table_materializations, written_tables
-from .resources import MAX_RUNTIME_TAG, JodgigDatabase, PlatformDatabase, SyncRunLock
+from .resources import MAX_RUNTIME_TAG, JodgigDatabase, PlatformDatabase, SyncRunLock, databases
 from .sentry import SentryResource
 
 
@@ -83,7 +83,7 @@ def build_compute_watermark(sync: SyncDefinition) -> dg.OpDefinition:
         that run's failed records are retried."""
         start_plan_if_asked(context, config.dry_run, platform_db)
         lookback = timedelta(minutes=config.lookback_minutes)
-        start = start_incremental_run(sync, jodgig_db.engine, platform_db.engine, lookback, config.full_refresh)
+        start = start_incremental_run(sync, databases(jodgig_db, platform_db), lookback, config.full_refresh)
         window = start.window
         context.log.info(f"{window.mode.value} {sync.name} sync of [{window.lower or 'the beginning'}, {window.upper}) UTC")
         if window.mode is SyncMode.FULL_REFRESH:
@@ -132,10 +132,12 @@ def build_compute_backfill_window(sync: SyncDefinition) -> dg.OpDefinition:
 
 def build_select_in_scope(sync: SyncDefinition) -> dg.OpDefinition:
     @dg.op(name=f"select_{sync.name}s_in_scope")
-    def select_users_in_scope(context: dg.OpExecutionContext, start: RunStart, jodgig_db: JodgigDatabase) -> Selection:
+    def select_users_in_scope(
+        context: dg.OpExecutionContext, start: RunStart, jodgig_db: JodgigDatabase, platform_db: PlatformDatabase
+    ) -> Selection:
         """Users changed in the window by any change source, and the last run's failed records;
         their batches classify them, once each."""
-        selection = select_in_scope(sync, jodgig_db.engine, start, jodgig_db.rules)
+        selection = select_in_scope(sync, databases(jodgig_db, platform_db), start)
         context.add_output_metadata(
             {
                 "selected": len(selection.user_ids),
@@ -172,9 +174,7 @@ def build_upsert_batch(sync: SyncDefinition) -> dg.OpDefinition:
         sync_lock.verify()
         reporter = sentry.reporter_for(f"{sync.name}_sync")
         with interrupting_on_error(context, sync_lock, platform_db):
-            result = sync.sync_batch(
-                jodgig_db.engine, platform_db.engine, batch.user_ids, jodgig_db.rules, reporter, defer=batch.contested
-            )
+            result = sync.sync_batch(databases(jodgig_db, platform_db), batch.user_ids, reporter, defer=batch.contested)
         log_failures(context, result)
         context.add_output_metadata(result_metadata(result))
         return result
@@ -197,7 +197,7 @@ def build_settle_contested_emails(sync: SyncDefinition) -> dg.OpDefinition:
         sync_lock.verify()
         reporter = sentry.reporter_for(f"{sync.name}_sync")
         with interrupting_on_error(context, sync_lock, platform_db):
-            settled = settle_deferred(sync, jodgig_db.engine, platform_db.engine, results, jodgig_db.rules, reporter)
+            settled = settle_deferred(sync, databases(jodgig_db, platform_db), results, reporter)
         if len(settled) > len(results):
             log_failures(context, settled[-1])
             context.add_output_metadata(result_metadata(settled[-1]))

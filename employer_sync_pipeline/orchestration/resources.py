@@ -19,7 +19,7 @@ from ..sync.preflight import DatabaseDidNotAnswer, check_database
 from ..sync.databases import jodgig_engine_and_rules, platform_engine
 from ..sync.dry_run import RolledBackPlatform
 from ..sync.run_lock import LockOfTheRun, RunInterrupted, RunLock
-from ..sync.source_rules import SourceRules
+from ..sync.source_rules import Databases, SourceRules
 from .run_placement import embedded_databases_refused
 
 #: The run tag naming the sync; dagster.yaml's run queue limits runs per value too.
@@ -61,6 +61,11 @@ def _checked(engine: Engine, setting: str, jit: bool) -> str | None:
 def session_name(run_id: str | None) -> str:
     """What ``pg_stat_activity.application_name`` shows for a run's sessions: the Dagster run."""
     return f"{APPLICATION_NAME} run {run_id}" if run_id else APPLICATION_NAME
+
+
+def databases(jodgig_db: "JodgigDatabase", platform_db: "PlatformDatabase") -> Databases:
+    """The two resources' engines and JodGig's rules, as the sync layer takes them."""
+    return Databases(jodgig_db.engine, platform_db.engine, jodgig_db.rules)
 
 
 class JodgigDatabase(dg.ConfigurableResource):

@@ -8,7 +8,7 @@ from ..db.jodgig_queries import user_exists
 from ..db.timeouts import DatabaseTimeout
 from .failure_reporting import FailureReporter
 from .results import DEACTIVATED, FAILED, SKIPPED, SYNCED
-from .source_rules import SourceRules
+from .source_rules import Databases
 from .sync_definitions import SyncDefinition
 
 TIMED_OUT = "timed_out"
@@ -30,12 +30,7 @@ class JitResult:
 
 
 def sync_user_now(
-    sync: SyncDefinition,
-    source: Engine,
-    platform: Engine,
-    remote_gig_user_id: int,
-    rules: SourceRules,
-    reporter: FailureReporter,
+    sync: SyncDefinition, dbs: Databases, remote_gig_user_id: int, reporter: FailureReporter
 ) -> JitResult:
     """Sync one user in one transaction, with the batch sync's rules and writes.
 
@@ -44,9 +39,9 @@ def sync_user_now(
     a user who is not a ``sync.name`` is ``skipped``.
     """
     try:
-        [record] = sync.sync_batch(source, platform, [remote_gig_user_id], rules, reporter).records
+        [record] = sync.sync_batch(dbs, [remote_gig_user_id], reporter).records
         if record.scope_set is None:
-            return _not_a(sync, source, remote_gig_user_id)
+            return _not_a(sync, dbs.source, remote_gig_user_id)
     except DatabaseTimeout as error:
         return JitResult(remote_gig_user_id, TIMED_OUT, None, None, type(error).__name__, str(error))
     failure = record.failure

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from ..db.jodgig_queries import employer_logins_since, source_clock_utc
 from ..db.platform_writes import find_identity_versions
 from ..domain.mapping import is_timestamp
-from .source_rules import SourceRules
+from .source_rules import Databases, SourceRules
 
 
 @dataclass(frozen=True)
@@ -39,21 +39,19 @@ def start_cursor(source: Engine, rules: SourceRules) -> LoginCursor:
         return LoginCursor(rules.timezone.to_local(source_clock_utc(conn)), 0)
 
 
-def logins_needing_sync(
-    source: Engine, platform: Engine, cursor: LoginCursor, rules: SourceRules, limit: int
-) -> tuple[list[Login], LoginCursor]:
+def logins_needing_sync(dbs: Databases, cursor: LoginCursor, limit: int) -> tuple[list[Login], LoginCursor]:
     """Employers who logged in after ``cursor`` and whose identity is missing or older than their row."""
-    with source.connect() as conn:
+    with dbs.source.connect() as conn:
         rows = employer_logins_since(conn, (cursor.last_login_at, cursor.user_id), limit)
     if not rows:
         return [], cursor
-    with platform.connect() as conn:
+    with dbs.platform.connect() as conn:
         versions = find_identity_versions(conn, [user_id for user_id, _, _ in rows])
     stale = [
         Login(user_id, login)
         for user_id, login, changed_at in rows
         if user_id not in versions
-        or (is_timestamp(changed_at) and versions[user_id] < rules.timezone.to_utc(changed_at))
+        or (is_timestamp(changed_at) and versions[user_id] < dbs.rules.timezone.to_utc(changed_at))
     ]
     last_id, last_login, _ = rows[-1]
     return stale, LoginCursor(last_login, last_id)

@@ -19,7 +19,7 @@ from ..domain.scope import TALENT, is_company_live
 from ..domain.talent import classify_talent
 from .employer_facts import classify_employers, resolve_owners
 from .results import BatchResult
-from .source_rules import SourceRules
+from .source_rules import Databases
 from .sync_log_entry import DESTINATION_TABLE
 
 _CHUNK = 5000
@@ -53,28 +53,29 @@ def reconcile(in_scope: set[int], active: set[int]) -> Reconciliation:
     )
 
 
-def reconcile_employers(source: Engine, platform: Engine, rules: SourceRules) -> Reconciliation:
+def reconcile_employers(dbs: Databases) -> Reconciliation:
     """In-scope employers (G and valid S) against active employer identities."""
-    with source.connect() as conn:
+    rules = dbs.rules
+    with dbs.source.connect() as conn:
         in_scope = {
             user_id
             for chunk in batched(jq.all_employer_ids(conn), _CHUNK)
             for user_id, scope_set in classify_employers(conn, chunk, rules.obsolete_company_ids).items()
             if scope_set.in_scope
         }
-    return reconcile(in_scope, _active(platform, "employer"))
+    return reconcile(in_scope, _active(dbs.platform, "employer"))
 
 
-def reconcile_talents(source: Engine, platform: Engine) -> Reconciliation:
+def reconcile_talents(dbs: Databases) -> Reconciliation:
     """In-scope talents (T) against active talent identities."""
-    with source.connect() as conn:
+    with dbs.source.connect() as conn:
         in_scope = {
             user.id
             for chunk in batched(jq.all_talent_ids(conn), _CHUNK)
             for user in jq.load_scope_users(conn, chunk, (TALENT,))
             if classify_talent(user).in_scope
         }
-    return reconcile(in_scope, _active(platform, "talent"))
+    return reconcile(in_scope, _active(dbs.platform, "talent"))
 
 
 def reconcile_run(platform: Engine, result: BatchResult, kind: str) -> Reconciliation:
@@ -86,11 +87,10 @@ def reconcile_run(platform: Engine, result: BatchResult, kind: str) -> Reconcili
     return reconcile(in_scope, active)
 
 
-def owner_mismatches(
-    source: Engine, platform: Engine, rules: SourceRules, company_ids: Collection[int] | None = None
-) -> list[OwnerMismatch]:
+def owner_mismatches(dbs: Databases, company_ids: Collection[int] | None = None) -> list[OwnerMismatch]:
     """Active organisations (of ``company_ids``, if given) whose owners are not exactly the resolved
     owner (when that one is synced)."""
+    source, platform, rules = dbs.source, dbs.platform, dbs.rules
     with platform.connect() as conn:
         owners = pc.organisation_owners(conn, company_ids)
         candidates = None if company_ids is None else {uid for found in owners.values() for uid in found}

@@ -14,7 +14,7 @@ from ..domain.failure_streaks import PreviousRun, continue_streaks
 from ..domain.window import SyncMode, SyncWindow, backfill_window, compute_incremental_window
 from .failure_reporting import FailureReporter
 from .results import BatchResult
-from .source_rules import SourceRules
+from .source_rules import Databases
 from .sync_definitions import SyncDefinition
 from .sync_log_entry import DESTINATION_TABLE, SyncLogEntry
 
@@ -55,14 +55,12 @@ class Batch:
     contested: frozenset[int]
 
 
-def start_incremental_run(
-    sync: SyncDefinition, source: Engine, platform: Engine, lookback: timedelta, full_refresh: bool
-) -> RunStart:
+def start_incremental_run(sync: SyncDefinition, dbs: Databases, lookback: timedelta, full_refresh: bool) -> RunStart:
     """The window from the last completed run's watermark to JodGig's clock (SPEC §4)."""
     started_at = datetime.now(timezone.utc)
-    with platform.connect() as conn:
+    with dbs.platform.connect() as conn:
         previous = last_completed_run(conn, sync.origin_table, DESTINATION_TABLE)
-    with source.connect() as conn:
+    with dbs.source.connect() as conn:
         source_now = source_clock_utc(conn)
     last = previous.watermark_to if previous is not None else None
     return RunStart(compute_incremental_window(last, source_now, lookback, full_refresh), started_at, previous)
@@ -76,11 +74,11 @@ def start_backfill_run(sync: SyncDefinition, platform: Engine, start: datetime, 
     return RunStart(backfill_window(start, end), datetime.now(timezone.utc), previous)
 
 
-def select_in_scope(sync: SyncDefinition, source: Engine, start: RunStart, rules: SourceRules) -> Selection:
+def select_in_scope(sync: SyncDefinition, dbs: Databases, start: RunStart) -> Selection:
     """Users changed in the window, and those the last run failed; the batches classify them."""
     window = start.window
-    lower, upper = window.local_bounds(rules.timezone)
-    with source.connect() as conn:
+    lower, upper = window.local_bounds(dbs.rules.timezone)
+    with dbs.source.connect() as conn:
         emails = sync.select_changed(conn, None if window.selects_everything else lower, upper, start.retry_ids)
     ids = tuple(emails)
     return Selection(ids, window.selects_everything, frozenset(start.retry_ids) & set(ids), contested_user_ids(emails))
@@ -93,12 +91,7 @@ def batches_of(selection: Selection, size: int) -> list[Batch]:
 
 
 def settle_deferred(
-    sync: SyncDefinition,
-    source: Engine,
-    platform: Engine,
-    results: Sequence[BatchResult],
-    rules: SourceRules,
-    reporter: FailureReporter,
+    sync: SyncDefinition, dbs: Databases, results: Sequence[BatchResult], reporter: FailureReporter
 ) -> list[BatchResult]:
     """The run's last write: the users its batches deferred, their addresses decided together, in
     one transaction (SPEC §3). Returns the batches' results with these outcomes in place."""
@@ -106,7 +99,7 @@ def settle_deferred(
     kept = [result.without_deferred() for result in results]
     if not deferred:
         return kept
-    return [*kept, sync.sync_batch(source, platform, deferred, rules, reporter)]
+    return [*kept, sync.sync_batch(dbs, deferred, reporter)]
 
 
 def record_sync_log(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from ..db import jodgig_queries as jq
 from ..domain.scope import empty_scope_counts
@@ -18,7 +18,7 @@ from ..domain.talent import empty_talent_counts
 from .employer_batch import sync_employer_batch
 from .failure_reporting import FailureReporter
 from .results import BatchResult
-from .source_rules import SourceRules
+from .source_rules import Databases
 from .talent_batch import sync_talent_batch
 
 #: (connection, lower, upper, retry ids) → selected id → raw e-mail, in batching order.
@@ -29,13 +29,7 @@ class SyncBatch(Protocol):
     """Sync a batch of JodGig user ids; ``defer`` as in :func:`~.identity.settle_emails`."""
 
     def __call__(
-        self,
-        source: Engine,
-        platform: Engine,
-        user_ids: Sequence[int],
-        rules: SourceRules,
-        reporter: FailureReporter,
-        defer: Collection[int] | None = None,
+        self, dbs: Databases, user_ids: Sequence[int], reporter: FailureReporter, defer: Collection[int] | None = None
     ) -> BatchResult: ...
 
 

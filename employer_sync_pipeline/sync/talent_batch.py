@@ -14,22 +14,17 @@ from .batch import pipelined, process_batch
 from .identity import write_identities
 from .failure_reporting import FailureReporter
 from .results import BatchResult, Written
-from .source_rules import SourceRules
+from .source_rules import Databases
 
 
 def sync_talent_batch(
-    source: Engine,
-    platform: Engine,
-    user_ids: Sequence[int],
-    rules: SourceRules,
-    reporter: FailureReporter,
-    defer: Collection[int] | None = None,
+    dbs: Databases, user_ids: Sequence[int], reporter: FailureReporter, defer: Collection[int] | None = None
 ) -> BatchResult:
     """Sync these JodGig user ids as talents; ids that are not talents are skipped.
 
     ``defer``: see :func:`~.identity.settle_emails`.
     """
-    return pipelined(user_ids, partial(_load, source), partial(_sync_loaded, platform, rules, reporter, defer), defer)
+    return pipelined(user_ids, partial(_load, dbs.source), partial(_sync_loaded, dbs, reporter, defer), defer)
 
 
 def _load(source: Engine, user_ids: Sequence[int]) -> list[JodgigUser]:
@@ -38,20 +33,19 @@ def _load(source: Engine, user_ids: Sequence[int]) -> list[JodgigUser]:
 
 
 def _sync_loaded(
-    platform: Engine,
-    rules: SourceRules,
+    dbs: Databases,
     reporter: FailureReporter,
     defer: Collection[int] | None,
     user_ids: Sequence[int],
     talents: list[JodgigUser],
 ) -> BatchResult:
     return process_batch(
-        platform,
+        dbs.platform,
         user_ids,
         sorted(talents, key=lambda user: user.id),
         user_id_of=lambda user: user.id,
         classify=classify_talent,
-        plan=partial(plan_talent, tz=rules.timezone),
+        plan=partial(plan_talent, tz=dbs.rules.timezone),
         write=write_talent_plans,
         reporter=reporter,
         scope_keys=tuple(empty_talent_counts()),

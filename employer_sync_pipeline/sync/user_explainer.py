@@ -32,7 +32,7 @@ from ..domain.scope import EMPLOYER_ROLES, TALENT
 from ..domain.talent import TALENT_KIND, classify_talent, plan_talent
 from .employer_facts import EmployerBatchFacts, load_employer_batch
 from .identity import settle_emails
-from .source_rules import SourceRules
+from .source_rules import Databases, SourceRules
 from .sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
 
 #: Sync-log failures shown per user, newest first.
@@ -57,10 +57,9 @@ class _Planned:
     error: RecordErrorView | None
 
 
-def explain_employer(
-    source: Engine, platform: Engine, user_id: int, rules: SourceRules, show_pii: bool = False
-) -> Explanation:
+def explain_employer(dbs: Databases, user_id: int, show_pii: bool = False) -> Explanation:
     """Why employer ``user_id`` is what it is in the platform, and what the next sync would do to it."""
+    source, platform, rules = dbs.source, dbs.platform, dbs.rules
     with read_only_connection(platform) as conn:
         state = _platform_state(conn, user_id, EMPLOYER_SYNC.origin_table)
         previous = membership_company_ids(conn, [user_id])
@@ -110,10 +109,9 @@ def _owners(conn: Connection, live_companies: list, obsolete: frozenset[int]) ->
     )
 
 
-def explain_talent(
-    source: Engine, platform: Engine, user_id: int, rules: SourceRules, show_pii: bool = False
-) -> Explanation:
+def explain_talent(dbs: Databases, user_id: int, show_pii: bool = False) -> Explanation:
     """Why talent ``user_id`` is what it is in the platform, and what the next sync would do to it."""
+    source, platform, rules = dbs.source, dbs.platform, dbs.rules
     with read_only_connection(platform) as conn:
         state = _platform_state(conn, user_id, TALENT_SYNC.origin_table)
     with source.connect() as conn:

@@ -1,24 +1,18 @@
 """The sync under the Celery executor (SPEC §5): batch steps on two Celery workers behind this
 machine's RabbitMQ (broker) and Redis (result backend), started as docs/executors.md says."""
 
-from datetime import datetime, timedelta, timezone
-
 import dagster as dg
 import pytest
 
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
-from employer_sync_pipeline.domain.window import compute_incremental_window
 from employer_sync_pipeline.orchestration.resources import INTERRUPTED_TAG
-from employer_sync_pipeline.settings import Settings
-from employer_sync_pipeline.sync.databases import jodgig_engine_and_rules
-from employer_sync_pipeline.sync.run_steps import RunStart, select_in_scope
-from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
 
 from ..support.celery_workers import celery_workers
 from ..support.cli_jobs import job_processes, prepare_instance
 from ..support.fault_runs import assert_same_state, report, uninterrupted_state
 from ..support.platform_state import comparable_state
 from ..support.runs import identities, sync_logs
+from ..support.selection import full_refresh_employer_ids
 from ..support.servers import require_celery_servers
 
 BATCHES = {"fan_out_batches": {"config": {"full_refresh_batch_size": 500}}}
@@ -103,9 +97,4 @@ def _step_failures_and_tags() -> tuple[dict[str, str], dict[str, str]]:
 
 def _employer_ids_in_batch_order(env: dict[str, str]) -> list[int]:
     """The employers a full refresh selects, in the order its batches take them."""
-    engine, rules = jodgig_engine_and_rules(Settings.from_env(env))
-    try:
-        window = compute_incremental_window(None, datetime.now(timezone.utc), timedelta(0), full_refresh=True)
-        return list(select_in_scope(EMPLOYER_SYNC, engine, RunStart(window, window.upper), rules).user_ids)
-    finally:
-        engine.dispose()
+    return full_refresh_employer_ids(env)

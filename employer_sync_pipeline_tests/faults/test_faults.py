@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
@@ -37,16 +37,12 @@ from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, gen
 from employer_sync_pipeline.domain.batching import batched
 from employer_sync_pipeline.domain.mapping import normalise_email
 from employer_sync_pipeline.domain.scope import EMPLOYER_ROLES
-from employer_sync_pipeline.domain.window import compute_incremental_window
 from employer_sync_pipeline.orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
 from employer_sync_pipeline.orchestration.sentry import SentryResource
-from employer_sync_pipeline.settings import Settings
-from employer_sync_pipeline.sync.databases import jodgig_engine_and_rules
-from employer_sync_pipeline.sync.run_steps import RunStart, select_in_scope
-from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
 
 from ..support.demo_repair import repair_rejected_emails
 from ..support.locks import sync_lock_held_elsewhere
+from ..support.selection import full_refresh_employer_ids
 from ..support.fault_runs import assert_same_state, report, run_in_process, uninterrupted_state
 from ..support.platform_state import comparable_state
 from ..support.runs import identities, run_errors, sync_logs
@@ -204,12 +200,7 @@ def write_run_config(tmp_path: Path) -> str:
 
 def full_refresh_batches(batch_size: int) -> list[tuple[int, ...]]:
     """The batches a full refresh fans out, computed as the job does (settings from the environment)."""
-    engine, rules = jodgig_engine_and_rules(Settings.from_env())
-    try:
-        window = compute_incremental_window(None, datetime.now(timezone.utc), timedelta(0), full_refresh=True)
-        return list(batched(select_in_scope(EMPLOYER_SYNC, engine, RunStart(window, window.upper), rules).user_ids, batch_size))
-    finally:
-        engine.dispose()
+    return list(batched(full_refresh_employer_ids(), batch_size))
 
 
 def batch_with_a_shared_email(writer: Engine, batches: list[tuple[int, ...]]) -> tuple[int, int, int]:

@@ -21,7 +21,7 @@ from employer_sync_pipeline.sync.employer_facts import load_employer_scope_facts
 from employer_sync_pipeline.sync.failure_reporting import NoReporter
 from employer_sync_pipeline.sync.run_steps import RunStart, select_in_scope
 from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC
-from employer_sync_pipeline.sync.source_rules import SourceRules
+from employer_sync_pipeline.sync.source_rules import Databases, SourceRules
 from employer_sync_pipeline.settings import Settings
 
 _FAR_FUTURE = datetime(2100, 1, 1)
@@ -72,8 +72,9 @@ def test_a_full_sync_counts_exactly_the_production_audit(tmp_path):
     platform_tables.metadata.create_all(platform)
     rules = SourceRules(DEMO_OBSOLETE_COMPANY_IDS, TimezoneService())
     everything = SyncWindow(SyncMode.FULL_REFRESH, None, datetime.now(timezone.utc))
-    selection = select_in_scope(EMPLOYER_SYNC, demo, RunStart(everything, datetime.now(timezone.utc)), rules)
-    result = EMPLOYER_SYNC.sync_batch(demo, platform, selection.user_ids, rules, NoReporter())
+    dbs = Databases(demo, platform, rules)
+    selection = select_in_scope(EMPLOYER_SYNC, dbs, RunStart(everything, datetime.now(timezone.utc)))
+    result = EMPLOYER_SYNC.sync_batch(dbs, selection.user_ids, NoReporter())
     assert result.scope_counts == DEMO_SCOPE_COUNTS
     assert result.selected == len(selection.user_ids) == sum(DEMO_SCOPE_COUNTS.values()) - DEMO_SCOPE_COUNTS["S_invalid"]
 
