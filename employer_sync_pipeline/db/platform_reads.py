@@ -1,5 +1,6 @@
 """Reads of one user's platform rows, as explain shows them: identity, memberships, assignments."""
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -9,7 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..domain.explanation import PlatformAssignment, PlatformIdentity, PlatformMembership
 from .platform_tables import identities_users, org_memberships, org_organisations, org_outlet_assignments, org_outlets
 
-_IDENTITY_COLUMNS = [identities_users.c[name] for name in PlatformIdentity.__slots__]
+_IDENTITY_COLUMNS = [identities_users.c[field.name] for field in dataclasses.fields(PlatformIdentity)]
 
 
 @contextmanager

@@ -112,19 +112,11 @@ class AssignmentComparison:
 
 
 @dataclass(frozen=True, slots=True)
-class PlatformIdentity:
-    """The ``identities_users`` row of the user."""
+class PlatformIdentity(IdentityRow):
+    """The ``identities_users`` row of the user: the mapped columns, and the platform's own."""
 
     id: int
-    remote_gig_user_id: int
-    kind: str
     status: str
-    email: str
-    first_name: str | None
-    last_name: str | None
-    phone_number: str | None
-    remote_created_at: datetime
-    remote_updated_at: datetime
     created_at: datetime
     updated_at: datetime
 
