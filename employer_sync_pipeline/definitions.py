@@ -4,7 +4,7 @@ import dagster as dg
 
 from .orchestration.assets import jodgig_table_specs, platform_table_specs
 from .orchestration.asset_checks import platform_checks, platform_checks_job
-from .orchestration.jit_jobs import build_employer_login_sensor, employer_jit_sync_job, talent_jit_sync_job
+from .orchestration.jit_jobs import build_employer_login_sensor, jit_sync_jobs
 from .orchestration.jobs import build_sync_jobs
 from .orchestration.resources import JodgigDatabase, PlatformDatabase, SyncRunLock
 from .orchestration.schedules import build_schedules
@@ -21,7 +21,7 @@ automation = location.automation.upper()
 defs = dg.Definitions(
     assets=[*jodgig_table_specs, *platform_table_specs],
     asset_checks=platform_checks,
-    jobs=[platform_checks_job, *sync_jobs.values(), employer_jit_sync_job, talent_jit_sync_job],
+    jobs=[platform_checks_job, *sync_jobs.values(), *jit_sync_jobs],
     sensors=[build_employer_login_sensor(dg.DefaultSensorStatus(automation)), report_failed_runs_to_sentry],
     schedules=build_schedules(sync_jobs, dg.DefaultScheduleStatus(automation), location.jodgig_timezone),
     resources={

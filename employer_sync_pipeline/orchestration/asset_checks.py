@@ -16,7 +16,7 @@ from ..settings import failed_record_max_age
 from ..sync import reconciliation
 from ..sync.reconciliation import Reconciliation
 from ..sync.results import BatchResult
-from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
+from ..sync.sync_definitions import SYNCS, SyncDefinition
 from .run_metadata import failed_records_table
 from .resources import JodgigDatabase, PlatformDatabase, databases
 
@@ -57,14 +57,11 @@ def _reconciliation_result(result: Reconciliation, kind: str, scope: str = "all 
     )
 
 
-def employer_reconciliation(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
-    return _reconciliation_result(
-        reconciliation.reconcile_employers(databases(jodgig_db, platform_db)), "employer"
-    )
+def _reconciliation(sync: SyncDefinition) -> Evaluate:
+    def evaluate(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
+        return _reconciliation_result(sync.reconcile(databases(jodgig_db, platform_db)), sync.name)
 
-
-def talent_reconciliation(jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
-    return _reconciliation_result(reconciliation.reconcile_talents(databases(jodgig_db, platform_db)), "talent")
+    return evaluate
 
 
 def _run_reconciliation(kind: str) -> EvaluateRun:
@@ -167,33 +164,28 @@ def _backfill_metadata(backfill: dict | None) -> dict:
     }
 
 
-_EMPLOYER, _TALENT, _BOTH = frozenset({"employer"}), frozenset({"talent"}), frozenset({"employer", "talent"})
+def _sync_checks(sync: SyncDefinition) -> tuple[PlatformCheck, ...]:
+    """The checks every sync has: its reconciliation, its last run, the age of its failures."""
+    only = frozenset({sync.name})
+    return (
+        PlatformCheck(f"{sync.name}_reconciliation", "identities_users",
+                      f"Set-based: {sync.in_scope} without an active identity, and active {sync.name} identities "
+                      "whose user is not in scope.", only, _reconciliation(sync), _run_reconciliation(sync.name)),
+        PlatformCheck(f"last_{sync.name}_sync_successful", "gig_sync_logs",
+                      f"The last incremental or full-refresh {sync.name} sync had no failed records (backfills "
+                      "never count).", only, _last_sync_successful(sync)),
+        PlatformCheck(f"{sync.name}_failures_not_stale", "gig_sync_logs",
+                      f"No record of the last incremental or full-refresh {sync.name} sync has been failing, run "
+                      "after run, for longer than FAILED_RECORD_MAX_AGE_SECONDS (a day by default).",
+                      only, _failures_not_stale(sync)),
+    )
+
 
 PLATFORM_CHECKS = (
-    PlatformCheck("employer_reconciliation", "identities_users",
-                  "Set-based: employers in scope in JodGig (G + valid S) without an active identity, and active "
-                  "employer identities whose user is not in scope.", _EMPLOYER, employer_reconciliation,
-                  _run_reconciliation("employer")),
-    PlatformCheck("talent_reconciliation", "identities_users",
-                  "Set-based: talents in scope (T) without an active identity, and active talent identities "
-                  "whose user is not in scope.", _TALENT, talent_reconciliation, _run_reconciliation("talent")),
+    *(check for sync in SYNCS for check in _sync_checks(sync)),
     PlatformCheck("one_resolved_owner_per_organisation", "org_memberships",
-                  "Each active organisation's owners are exactly its company's resolved owner.", _BOTH,
-                  one_resolved_owner_per_organisation, _run_owners),
-    PlatformCheck("last_employer_sync_successful", "gig_sync_logs",
-                  "The last incremental or full-refresh employer sync had no failed records (backfills never count).",
-                  _EMPLOYER, _last_sync_successful(EMPLOYER_SYNC)),
-    PlatformCheck("last_talent_sync_successful", "gig_sync_logs",
-                  "The last incremental or full-refresh talent sync had no failed records (backfills never count).",
-                  _TALENT, _last_sync_successful(TALENT_SYNC)),
-    PlatformCheck("employer_failures_not_stale", "gig_sync_logs",
-                  "No record of the last incremental or full-refresh employer sync has been failing, run after run, "
-                  "for longer than FAILED_RECORD_MAX_AGE_SECONDS (a day by default).",
-                  _EMPLOYER, _failures_not_stale(EMPLOYER_SYNC)),
-    PlatformCheck("talent_failures_not_stale", "gig_sync_logs",
-                  "No record of the last incremental or full-refresh talent sync has been failing, run after run, "
-                  "for longer than FAILED_RECORD_MAX_AGE_SECONDS (a day by default).",
-                  _TALENT, _failures_not_stale(TALENT_SYNC)),
+                  "Each active organisation's owners are exactly its company's resolved owner.",
+                  frozenset(sync.name for sync in SYNCS), one_resolved_owner_per_organisation, _run_owners),
 )
 
 

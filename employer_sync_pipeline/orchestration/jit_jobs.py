@@ -4,7 +4,7 @@ import dagster as dg
 
 from ..sync.jit_sync import FAILED, NOT_FOUND, TIMED_OUT, JitResult, sync_user_now
 from ..sync.logins import LoginCursor, logins_needing_sync, start_cursor
-from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
+from ..sync.sync_definitions import EMPLOYER_SYNC, SYNCS, SyncDefinition
 from .resources import JodgigDatabase, PlatformDatabase, databases
 from .sentry import SentryResource, report_op_failure_to_sentry
 
@@ -72,8 +72,7 @@ def build_jit_job(sync: SyncDefinition) -> dg.JobDefinition:
     return jit_job
 
 
-employer_jit_sync_job = build_jit_job(EMPLOYER_SYNC)
-talent_jit_sync_job = build_jit_job(TALENT_SYNC)
+jit_sync_jobs = [build_jit_job(sync) for sync in SYNCS]
 
 
 def build_employer_login_sensor(default_status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
@@ -83,7 +82,7 @@ def build_employer_login_sensor(default_status: dg.DefaultSensorStatus) -> dg.Se
     # Dagster 1.13's copy prints a BetaWarning (about `owners`) in every CLI command and process.
     @dg.sensor(
         name="employer_login_sensor",
-        job_name=employer_jit_sync_job.name,
+        job_name=jit_job_name(EMPLOYER_SYNC),
         minimum_interval_seconds=30,
         default_status=default_status,
     )

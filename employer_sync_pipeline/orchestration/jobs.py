@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from ..sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC, SyncDefinition
+from ..sync.sync_definitions import SYNCS, SyncDefinition
 from .ops import (
     build_compute_backfill_window,
     build_compute_watermark,
@@ -57,7 +57,7 @@ def build_sync_ops(sync: SyncDefinition) -> SyncOps:
     )
 
 
-_SYNC_OPS = {sync.name: build_sync_ops(sync) for sync in (EMPLOYER_SYNC, TALENT_SYNC)}
+_SYNC_OPS = {sync.name: build_sync_ops(sync) for sync in SYNCS}
 
 #: The first JodGig day a backfill can cover.
 BACKFILL_START_DATE = "2019-01-01"
@@ -93,19 +93,16 @@ def build_sync_job(
 
 
 def build_sync_jobs(settings: CodeLocationSettings) -> dict[str, dg.JobDefinition]:
-    """Hourly and backfill jobs of both syncs, by name. Backfills get the full-refresh runtime:
+    """Hourly and backfill jobs of every sync, by name. Backfills get the full-refresh runtime:
     a long range can be as big as a full refresh (an hourly run that turns out to be a full
     refresh raises its own limit in ``compute_watermark``)."""
     limits = settings.run_limits
     jobs = [
-        build_sync_job(EMPLOYER_SYNC, "Hourly incremental sync of JodGig employers into the platform (SPEC §3–§5).",
-                       limits.incremental_seconds),
-        build_sync_job(TALENT_SYNC, "Hourly incremental sync of JodGig talents into identities_users (SPEC §7).",
-                       limits.incremental_seconds),
+        *(build_sync_job(sync, sync.description, limits.incremental_seconds) for sync in SYNCS),
         *(
             build_sync_job(sync, f"The {sync.name} sync over explicit JodGig days (SPEC §5).",
                            limits.full_refresh_seconds, settings.jodgig_timezone)
-            for sync in (EMPLOYER_SYNC, TALENT_SYNC)
+            for sync in SYNCS
         ),
     ]
     return {job.name: job for job in jobs}

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from ..sync.sync_definitions import SYNCS
 from .asset_checks import platform_checks_job
 
 
@@ -23,8 +24,8 @@ def build_schedules(
     """Every schedule, in JodGig's zone, starting as ``default_status`` says where the instance has no
     state for it yet."""
     return [
-        hourly("employer_sync_hourly", sync_jobs["employer_sync_job"], default_status, timezone),
-        hourly("talent_sync_hourly", sync_jobs["talent_sync_job"], default_status, timezone),
+        *(hourly(f"{sync.name}_sync_hourly", sync_jobs[f"{sync.name}_sync_job"], default_status, timezone)
+          for sync in SYNCS),
         dg.ScheduleDefinition(
             name="platform_checks_daily",
             job=platform_checks_job,

@@ -17,6 +17,7 @@ from ..domain.scope import empty_scope_counts
 from ..domain.talent import empty_talent_counts
 from .employer_batch import sync_employer_batch
 from .failure_reporting import FailureReporter
+from .reconciliation import Reconciliation, reconcile_employers, reconcile_talents
 from .results import BatchResult
 from .source_rules import Databases
 from .talent_batch import sync_talent_batch
@@ -42,6 +43,12 @@ class SyncDefinition:
     sync_batch: SyncBatch
     scope_labels: Mapping[str, str]
     written_tables: tuple[str, ...]
+    #: What the hourly job does, for its description in the UI.
+    description: str
+    #: JodGig's users in scope against the platform's active identities of this kind, everywhere.
+    reconcile: Callable[[Databases], Reconciliation]
+    #: Who is in scope, for the reconciliation check's description.
+    in_scope: str
 
 
 EMPLOYER_SYNC = SyncDefinition(
@@ -69,6 +76,9 @@ EMPLOYER_SYNC = SyncDefinition(
         "org_outlet_assignments",
         "gig_sync_logs",
     ),
+    description="Hourly incremental sync of JodGig employers into the platform (SPEC §3–§5).",
+    reconcile=reconcile_employers,
+    in_scope="employers in scope in JodGig (G + valid S)",
 )
 
 TALENT_SYNC = SyncDefinition(
@@ -83,4 +93,10 @@ TALENT_SYNC = SyncDefinition(
         "T_disabled": "T_disabled: talent disabled (skip)",
     },
     written_tables=("identities_users", "org_memberships", "gig_sync_logs"),
+    description="Hourly incremental sync of JodGig talents into identities_users (SPEC §7).",
+    reconcile=reconcile_talents,
+    in_scope="talents in scope (T)",
 )
+
+#: Every sync: the jobs, schedules, JIT jobs and checks are built for each entry.
+SYNCS = (EMPLOYER_SYNC, TALENT_SYNC)
