@@ -6,10 +6,9 @@ import time
 import click
 import dagster as dg
 import pandas as pd
-import sqlalchemy as sa
 
 from .db.platform_stats import platform_totals
-from .db.platform_tables import gig_sync_logs
+from .db.sync_log import sync_log_row
 from .domain.explanation_text import render_explanation
 from .explain import Explanation, explain_employer, explain_talent
 from .local_instance import default_dagster_home
@@ -91,7 +90,7 @@ def jit(employer_id: int | None, talent_id: int | None) -> None:
 def _print_summary(sync_log_id: int, elapsed: float) -> None:
     engine = platform_engine(Settings.from_env())
     with engine.connect() as conn:
-        log = conn.execute(sa.select(gig_sync_logs).where(gig_sync_logs.c.id == sync_log_id)).mappings().one()
+        log = sync_log_row(conn, sync_log_id)
         totals = platform_totals(conn)
     engine.dispose()
     click.echo(f"\nEmployer sync: {log['sync_mode']} run {log['run_id']} in {elapsed:.1f} s")

@@ -38,6 +38,10 @@ def insert_sync_log(conn: Connection, row: Mapping[str, Any]) -> int:
     return conn.execute(sa.insert(gig_sync_logs).values(**row).returning(gig_sync_logs.c.id)).scalar_one()
 
 
+def sync_log_row(conn: Connection, sync_log_id: int) -> dict:
+    return dict(conn.execute(sa.select(gig_sync_logs).where(gig_sync_logs.c.id == sync_log_id)).mappings().one())
+
+
 def last_sync_log(
     conn: Connection, origin_table: str, destination_table: str, modes: tuple[str, ...]
 ) -> dict | None:
