@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .organisation import Membership, resolve_owner_per_company
+from .organisation import Membership, OwnerResolution, resolve_owner_with_reason
 from .records import Company, Outlet, ScopeUser
 from .scope import is_company_live
 
@@ -25,8 +25,14 @@ class CompanyFacts:
 
     live_ids: frozenset[int]
     outlets_by_company: Mapping[int, tuple[Outlet, ...]] = field(default_factory=dict)
-    owners: Mapping[int, int | None] = field(default_factory=dict)
+    #: Each live company's owner with its reason and candidates: what explain shows, as decided here.
+    resolutions: Mapping[int, OwnerResolution] = field(default_factory=dict)
     previous_companies: tuple[Company, ...] = ()
+
+    @property
+    def owners(self) -> dict[int, int | None]:
+        """Live company id → its resolved owner (None: no candidate)."""
+        return {cid: resolution.owner_user_id for cid, resolution in self.resolutions.items()}
 
 
 def live_company_ids(companies: Iterable[Company], obsolete_company_ids: frozenset[int]) -> frozenset[int]:
@@ -48,14 +54,14 @@ def company_facts(
     managers_by_company: dict[int, list[ScopeUser]] = {}
     for manager in hq_managers:
         managers_by_company.setdefault(manager.company_id, []).append(manager)
-    owners = {
-        cid: resolve_owner_per_company(company, managers_by_company.get(cid, ()), obsolete_company_ids)
+    resolutions = {
+        cid: resolve_owner_with_reason(company, managers_by_company.get(cid, ()), obsolete_company_ids)
         for cid, company in live.items()
     }
     return CompanyFacts(
         frozenset(live),
         {cid: tuple(found) for cid, found in outlets_by_company.items()},
-        owners,
+        resolutions,
         tuple(previous_companies),
     )
 

@@ -27,7 +27,7 @@ from ..domain.explanation import (
     RecordErrorView,
 )
 from ..domain.mapping import IdentityRow
-from ..domain.organisation import Membership, resolve_owner_with_reason
+from ..domain.organisation import Membership
 from ..domain.scope import EMPLOYER_ROLES, TALENT
 from ..domain.talent import TALENT_KIND, classify_talent, plan_talent
 from .employer_facts import EmployerBatchFacts, load_employer_batch
@@ -94,19 +94,11 @@ def _explain_loaded_employer(
         outlet_links=rules_text.explain_outlet_links(
             user, scope_set, link_ids, jq.load_outlets(conn, link_ids), planned.outlet_ids
         ),
-        owners=_owners(conn, [companies[cid] for cid in sorted(batch.companies.owners)], obsolete),
+        owners=tuple(
+            rules_text.explain_owner(companies[cid], resolution)
+            for cid, resolution in sorted(batch.companies.resolutions.items())
+        ),
     )  # fmt: skip
-
-
-def _owners(conn: Connection, live_companies: list, obsolete: frozenset[int]) -> tuple:
-    """Each live company's owner with its reason, over all its candidates in JodGig, as the batch resolves it."""
-    managers: dict[int, list] = {}
-    for manager in jq.load_hq_managers_of_companies(conn, [c.id for c in live_companies]):
-        managers.setdefault(manager.company_id, []).append(manager)
-    return tuple(
-        rules_text.explain_owner(c, resolve_owner_with_reason(c, managers.get(c.id, ()), obsolete))
-        for c in live_companies
-    )
 
 
 def explain_talent(dbs: Databases, user_id: int, show_pii: bool = False) -> Explanation:

@@ -11,7 +11,7 @@ from employer_sync_pipeline.domain.company_plan import (
     plan_companies,
 )
 from employer_sync_pipeline.domain.employer_plan import EmployerFacts, plan_employer
-from employer_sync_pipeline.domain.organisation import ADMIN, MANAGER, OWNER, Membership
+from employer_sync_pipeline.domain.organisation import ADMIN, MANAGER, OWNER, Membership, OwnerReason, OwnerResolution
 from employer_sync_pipeline.domain.timezone import TimezoneService
 
 from .factories import company, outlet, user
@@ -34,6 +34,12 @@ def test_liveness_is_decided_once_per_company(the_company, live):
     assert live_company_ids([the_company], OBSOLETE) == (frozenset({the_company.id}) if live else frozenset())
 
 
+def resolved(owners: dict[int, int | None]) -> dict[int, OwnerResolution]:
+    """Resolutions with these owners; why does not matter to the company plan."""
+    return {cid: OwnerResolution(uid, OwnerReason.OWNER_USER_ID if uid else OwnerReason.NO_CANDIDATE, (uid,) if uid else ())
+            for cid, uid in owners.items()}
+
+
 def test_company_facts_group_outlets_and_resolve_owners_of_live_companies():
     companies = {10: company(10, owner_user_id=2), 11: company(11)}
     managers = [user(1, created_at=datetime(2020, 1, 1)), user(2, created_at=datetime(2021, 1, 1)),
@@ -51,7 +57,7 @@ def _plan(the_user, own_company=None, pivots=(), links=(), facts: CompanyFacts |
 
 def test_members_companies_are_upserted_with_live_outlets_and_dead_outlets_deactivated():
     live, dead = outlet(100), outlet(101, status=0)
-    facts = CompanyFacts(frozenset({10}), {10: (live, dead)}, {10: 1})
+    facts = CompanyFacts(frozenset({10}), {10: (live, dead)}, resolved({10: 1}))
     plan = plan_companies([_plan(user(1), company(10), links=[live], facts=facts)], facts)
     assert plan.organisations == (company(10),)
     assert (plan.live_outlets, plan.deactivated_outlet_ids) == ((live,), (101,))
@@ -69,7 +75,7 @@ def test_a_company_no_longer_live_is_deactivated_and_gets_no_owner():
 
 def test_a_previous_company_has_its_owner_re_resolved_without_being_upserted():
     """An owner who moved to company 11 leaves 10: its owner is resolved again, members or not."""
-    facts = CompanyFacts(frozenset({10, 11}), {}, {10: 5, 11: 1}, previous_companies=(company(10),))
+    facts = CompanyFacts(frozenset({10, 11}), {}, resolved({10: 5, 11: 1}), previous_companies=(company(10),))
     plan = plan_companies([_plan(user(1, company_id=11), company(11), facts=facts)], facts)
     assert plan.organisations == (company(11),)
     assert plan.member_company_ids == {11}
@@ -77,7 +83,7 @@ def test_a_previous_company_has_its_owner_re_resolved_without_being_upserted():
 
 
 def test_a_super_hq_is_admin_of_live_pivot_companies_only():
-    facts = CompanyFacts(frozenset({10}), {}, {10: 7})
+    facts = CompanyFacts(frozenset({10}), {}, resolved({10: 7}))
     super_hq = user(1, role="SUPER_HQ_EXTERNAL", company_id=None)
     employer = _plan(super_hq, pivots=[company(10), company(11, status=0), None], facts=facts)
     assert employer.memberships == (Membership(10, ADMIN),)
@@ -87,7 +93,7 @@ def test_a_super_hq_is_admin_of_live_pivot_companies_only():
 
 
 def test_roles_follow_the_owner_the_batch_resolved():
-    facts = CompanyFacts(frozenset({10}), {}, {10: 2})
+    facts = CompanyFacts(frozenset({10}), {}, resolved({10: 2}))
     hq_owner, hq_other = _plan(user(2), company(10), facts=facts), _plan(user(3), company(10), facts=facts)
     manager = _plan(user(4, role="OUTLET_MANAGER"), company(10), facts=facts)
     assert [p.memberships for p in (hq_owner, hq_other, manager)] == [
@@ -95,7 +101,7 @@ def test_roles_follow_the_owner_the_batch_resolved():
 
 
 def test_out_of_scope_plans_touch_their_companies_but_are_members_of_none():
-    facts = CompanyFacts(frozenset({10}), {10: (outlet(100),)}, {10: None})
+    facts = CompanyFacts(frozenset({10}), {10: (outlet(100),)}, resolved({10: None}))
     plan = plan_companies([_plan(user(1, status=0), company(10), facts=facts)], facts)
     assert plan.organisations == () and plan.live_outlets == ()
     assert plan.owners == {10: None}
