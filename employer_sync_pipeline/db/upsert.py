@@ -5,6 +5,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from .copy_upsert import insert_from_staging, stage_rows
@@ -42,8 +43,7 @@ def upsert_returning_ids(
     """Insert or update ``rows`` on the unique ``key``; return ids for every key and the rows written.
 
     A row updates only when a mapped column changes and ``guard`` (if given)
-    allows it, so a re-run writes nothing. Rows that are not written are
-    looked up, so every key gets its id.
+    allows it, so a re-run writes nothing. Every key gets its id, written or not.
     """
     rows = list({tuple(row[name] for name in key): row for row in rows}.values())
     if not rows:
@@ -61,13 +61,43 @@ def upsert_returning_ids(
         set_={**{name: excluded[name] for name in update}, "updated_at": sa.func.now()},
         where=condition,
     ).returning(table.c.id, *(table.c[name] for name in key))
-    ids = {tuple(found): row_id for row_id, *found in conn.execute(statement, None if staging is not None else rows)}
-    written = len(ids)
-    # An IN list walks the key's unique index; a join with the staging table, which has no
-    # statistics, can get a hash join over the whole table instead.
-    missing = {tuple(row[name] for name in key) for row in rows} - ids.keys()
-    ids.update(find_ids(conn, table, key, missing))
+    keys = {tuple(row[name] for name in key) for row in rows}
+    if staging is not None:
+        ids, written = _upsert_with_every_id(conn, table, key, statement, keys)
+    else:
+        ids = {tuple(found): row_id for row_id, *found in conn.execute(statement, rows)}
+        written = len(ids)
+    # Only a key another transaction inserted meanwhile, after the statement's snapshot, is
+    # left without an id by the staging path; the VALUES path looks up every key it did not write.
+    ids.update(find_ids(conn, table, key, keys - ids.keys()))
     return ids, written
+
+
+def _upsert_with_every_id(
+    conn: Connection, table: sa.Table, key: Sequence[str], upsert, keys: set[tuple]
+) -> tuple[dict[tuple, int], int]:
+    """Run ``upsert`` and read the ids of the keys it does not write, in one statement.
+
+    The outer query reads the statement's snapshot, from before the upsert: every key not
+    written there existed already. Each key column matches ``= ANY(array)``, which walks the
+    key's unique index whatever the (often missing) statistics of a freshly loaded table.
+    """
+    written = upsert.cte("written")
+    columns = [table.c[name] for name in key]
+    wanted = [column == sa.any_(sa.literal(sorted({k[i] for k in keys}), ARRAY(column.type)))
+              for i, column in enumerate(columns)]  # fmt: skip
+    query = sa.union_all(
+        sa.select(written.c.id, *(written.c[name] for name in key), sa.true().label("written")),
+        sa.select(table.c.id, *columns, sa.false()).where(*wanted),
+    )
+    ids, count = {}, 0
+    for row_id, *found, was_written in conn.execute(query):
+        found = tuple(found)
+        if was_written:
+            ids[found], count = row_id, count + 1
+        elif found in keys:
+            ids.setdefault(found, row_id)
+    return ids, count
 
 
 def uses_copy(conn: Connection, row_count: int) -> bool:
