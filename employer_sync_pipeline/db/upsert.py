@@ -1,6 +1,6 @@
 """A dialect-aware, guarded, multi-row upsert: ``COPY`` and a staging table on PostgreSQL, VALUES on SQLite."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,7 +45,9 @@ def upsert_returning_ids(
     A row updates only when a mapped column changes and ``guard`` (if given)
     allows it, so a re-run writes nothing. Every key gets its id, written or not.
     """
-    rows = list({tuple(row[name] for name in key): row for row in rows}.values())
+    key_of = _key_of(key)
+    by_key = {key_of(row): row for row in rows}
+    rows = list(by_key.values())
     if not rows:
         return {}, 0
     insert = dialect_insert(conn, table)
@@ -61,7 +63,7 @@ def upsert_returning_ids(
         set_={**{name: excluded[name] for name in update}, "updated_at": sa.func.now()},
         where=condition,
     ).returning(table.c.id, *(table.c[name] for name in key))
-    keys = {tuple(row[name] for name in key) for row in rows}
+    keys = by_key.keys()
     if staging is not None:
         ids, written = _upsert_with_every_id(conn, table, key, statement, keys)
     else:
@@ -74,7 +76,7 @@ def upsert_returning_ids(
 
 
 def _upsert_with_every_id(
-    conn: Connection, table: sa.Table, key: Sequence[str], upsert, keys: set[tuple]
+    conn: Connection, table: sa.Table, key: Sequence[str], upsert, keys: Collection[tuple]
 ) -> tuple[dict[tuple, int], int]:
     """Run ``upsert`` and read the ids of the keys it does not write, in one statement.
 
@@ -98,6 +100,14 @@ def _upsert_with_every_id(
         elif found in keys:
             ids.setdefault(found, row_id)
     return ids, count
+
+
+def _key_of(key: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple]:
+    """A row's ``key`` values as a tuple; a function per key shape, since it runs for every row."""
+    if len(key) == 1:
+        (name,) = key
+        return lambda row: (row[name],)
+    return lambda row: tuple(row[name] for name in key)
 
 
 def uses_copy(conn: Connection, row_count: int) -> bool:
