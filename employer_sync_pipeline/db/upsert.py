@@ -1,11 +1,10 @@
 """A dialect-aware, guarded, multi-row upsert: ``COPY`` and a staging table on PostgreSQL, VALUES on SQLite."""
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from .copy_upsert import insert_from_staging, stage_rows
@@ -65,7 +64,7 @@ def upsert_returning_ids(
     ).returning(table.c.id, *(table.c[name] for name in key))
     keys = by_key.keys()
     if staging is not None:
-        ids, written = _upsert_with_every_id(conn, table, key, statement, keys)
+        ids, written = _upsert_with_every_id(conn, table, key, statement, staging)
     else:
         ids = {tuple(found): row_id for row_id, *found in conn.execute(statement, rows)}
         written = len(ids)
@@ -76,29 +75,34 @@ def upsert_returning_ids(
 
 
 def _upsert_with_every_id(
-    conn: Connection, table: sa.Table, key: Sequence[str], upsert, keys: Collection[tuple]
+    conn: Connection, table: sa.Table, key: Sequence[str], upsert, staging: sa.Table
 ) -> tuple[dict[tuple, int], int]:
-    """Run ``upsert`` and read the ids of the keys it does not write, in one statement.
+    """Run ``upsert`` from ``staging`` and read the ids of the staged keys it does not write, in one statement.
 
-    The outer query reads the statement's snapshot, from before the upsert: every key not
-    written there existed already. Each key column matches ``= ANY(array)``, which walks the
-    key's unique index whatever the (often missing) statistics of a freshly loaded table.
+    The outer query reads the statement's snapshot, from before the upsert: every staged key
+    not written there existed already. Each staged key probes the key's unique index once
+    (``LATERAL … LIMIT 1``), whatever the statistics: a freshly loaded table has none, and the
+    planner could otherwise hash the whole table.
     """
     written = upsert.cte("written")
-    columns = [table.c[name] for name in key]
-    wanted = [column == sa.any_(sa.literal(sorted({k[i] for k in keys}), ARRAY(column.type)))
-              for i, column in enumerate(columns)]  # fmt: skip
+    existing = (
+        sa.select(table.c.id)
+        .where(*(table.c[name] == staging.c[name] for name in key))
+        .limit(1)
+        .lateral("existing")
+    )
     query = sa.union_all(
         sa.select(written.c.id, *(written.c[name] for name in key), sa.true().label("written")),
-        sa.select(table.c.id, *columns, sa.false()).where(*wanted),
+        sa.select(existing.c.id, *(staging.c[name] for name in key), sa.false())
+        .select_from(staging)
+        .join(existing, sa.true()),
     )
     ids, count = {}, 0
     for row_id, *found, was_written in conn.execute(query):
-        found = tuple(found)
         if was_written:
-            ids[found], count = row_id, count + 1
-        elif found in keys:
-            ids.setdefault(found, row_id)
+            ids[tuple(found)], count = row_id, count + 1
+        else:
+            ids.setdefault(tuple(found), row_id)
     return ids, count
 
 
