@@ -236,7 +236,8 @@ def report(figures: dict) -> None:
     click.echo(f"1% changes, before the peers' first runs: {figures['changes'].summary()}\n")
     click.echo(results_table(figures["runs"], figures["project_rows_written"]).to_markdown(index=False))
     click.echo("\n× Sling, × this project, × empty job: wall s over Sling's and over this project's run of the "
-               "same kind (first or no-op), and over this project's empty job, in this invocation. load: the 1-minute load average as the run started, on "
+               "same kind (first or no-op), and over this project's empty job, in this invocation. load: the "
+               "1-minute load average as the run started, on "
                f"{figures['machine']['cpu_count']} cores; the machine may be shared, so absolute figures are noisy.")
     counts, deleted = figures["jodgig_rows"], figures["deleted_outlet_links"]
     click.echo(f"\nWhat the copies hold: JodGig had {counts['copied']}, its users by role "

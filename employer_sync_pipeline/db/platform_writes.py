@@ -101,7 +101,8 @@ def active_email_holders(conn: Connection, kind: str, emails: Collection[str]) -
         return dict(conn.execute(query).all())
     # One probe of the (kind, email) index per address, whatever the statistics: a freshly
     # loaded platform has none, and the planner then walks every address of the kind instead.
-    wanted = sa.func.unnest(sa.cast(sa.literal(list(emails)), ARRAY(sa.Text))).table_valued("email").render_derived("wanted")
+    addresses = sa.cast(sa.literal(list(emails)), ARRAY(sa.Text))
+    wanted = sa.func.unnest(addresses).table_valued("email").render_derived("wanted")
     holder = (
         sa.select(i.c.remote_gig_user_id)
         .where(i.c.kind == kind, i.c.status == ACTIVE, i.c.email == wanted.c.email)
