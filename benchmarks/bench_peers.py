@@ -6,9 +6,11 @@ Needs the ``bench`` extra (``pip install -e '.[bench]'``). Generates the demo da
 scale into a fresh MariaDB database as ``bench_sync`` does, then measures, each in its own
 process and in this order:
 
-- this project's full employer sync, then its incremental run with no changes, into a fresh
-  platform database (``bench_sync.measure_job``: ``VmHWM`` of the job's process);
-- the first run of each peer, a raw copy of the five JodGig tables into its own schema of a
+- this project's runs, into a fresh platform database (``bench_sync.measure_job``: ``VmHWM`` of
+  the job's process): an empty job (the floor), the full employer sync, an incremental run with
+  no changes, an incremental run after ``bench_sync``'s 1% changes to JodGig
+  (``_jodgig_changes.apply_changes``), and the full talent sync;
+- the first run of each peer (after the 1% changes), a raw copy of the five JodGig tables into its own schema of a
   second fresh PostgreSQL database: dlt ``sql_database`` with the sqlalchemy, pyarrow and
   connectorx backends (``_dlt_copy``: ``VmHWM`` of its process), and Sling (``_sling_copy``:
   ``VmHWM`` of the Sling process, sampled);
@@ -37,7 +39,7 @@ from employer_sync_pipeline.db.jodgig_tables import users
 from employer_sync_pipeline.db.platform_stats import platform_totals
 from employer_sync_pipeline_tests.support import servers
 
-from ._jodgig_changes import delete_outlet_links
+from ._jodgig_changes import Changes, apply_changes, delete_outlet_links
 from ._peer_common import JODGIG_TABLES, require_bench_extra
 from .bench_sync import (
     PROJECT_ROOT, RESULTS_FILE, Measurement, _now, job_env, load_demo_data, machine, measure_job, run_child,
@@ -46,6 +48,8 @@ from .bench_sync import (
 PEERS_RESULTS_FILE = RESULTS_FILE.parent / "peers_latest.json"
 DELETED_OUTLET_LINKS = 10
 FIRST, NO_OP = "first run", "no-op run"
+#: This project's other runs, beside no peer's.
+FLOOR, AFTER_CHANGES, TALENTS = "floor", "after 1% changes", "talents"
 PROJECT, SLING = "this project", "Sling"
 
 
@@ -89,36 +93,52 @@ def measure_peer(peer: Peer, kind: str, env: dict[str, str], work_dir: str) -> R
     return Run(peer.name, kind, measurement, load)
 
 
-def measure_project(platform: servers.PlatformTestDatabase, env: dict[str, str]) -> tuple[list[Run], int]:
-    """The full employer sync and the no-op incremental run; and the rows the full sync wrote."""
-    full_load = os.getloadavg()[0]
-    full = measure_job(f"{PROJECT}, full employer sync", "employer", env, None, platform.engine)
+def measure_project(
+    jodgig: servers.JodgigTestDatabase, platform: servers.PlatformTestDatabase, env: dict[str, str], employers: int
+) -> tuple[list[Run], int, Changes]:
+    """This project's runs, in order; the rows the full sync wrote; and the 1% changes applied to JodGig."""
+
+    def run(name: str, kind: str, job: str) -> Run:
+        load = os.getloadavg()[0]
+        return Run(PROJECT, kind, measure_job(f"{PROJECT}, {name}", job, env, None, platform.engine), load)
+
+    runs = [run("empty job (the floor)", FLOOR, "empty"), run("full employer sync", FIRST, "employer")]
     with platform.engine.connect() as conn:
         written = sum(platform_totals(conn).values())
-    no_op_load = os.getloadavg()[0]
-    no_op = measure_job(f"{PROJECT}, incremental with no changes", "employer", env, None, platform.engine)
-    return [Run(PROJECT, FIRST, full, full_load), Run(PROJECT, NO_OP, no_op, no_op_load)], written
+    runs.append(run("incremental with no changes", NO_OP, "employer"))
+    changes = apply_changes(jodgig.writer, employers)
+    runs.append(run("incremental after 1% changes", AFTER_CHANGES, "employer"))
+    runs.append(run("full talent sync", TALENTS, "talent"))
+    return runs, written, changes
 
 
 def results_table(runs: list[Run], written: int) -> pd.DataFrame:
-    """First runs, then no-op runs; each against Sling's and this project's run of the same kind."""
+    """First runs, then no-op runs, then this project's other runs; each against Sling's and this
+    project's run of the same kind, where there is one, and against this project's empty job."""
     reference = {(run.contender, run.kind): run.measurement.wall_seconds for run in runs}
+    floor = reference[(PROJECT, FLOOR)]
 
     def rows(run: Run) -> str:
-        records = run.measurement.records
-        if run.contender == PROJECT:
-            return f"{records:,} employers" + (f" → {written:,} rows" if run.kind == FIRST else "")
-        return f"{records:,} rows"
+        records, unit = run.measurement.records, run.measurement.unit
+        if records is None:
+            return ""
+        return f"{records:,} {unit}" + (f" → {written:,} rows" if (run.contender, run.kind) == (PROJECT, FIRST) else "")
 
-    ordered = [run for kind in (FIRST, NO_OP) for run in runs if run.kind == kind]
+    def ratio(run: Run, contender: str) -> str:
+        other = reference.get((contender, run.kind))
+        return f"{run.measurement.wall_seconds / other:,.2f}" if other else ""
+
+    ordered = [run for kind in (FIRST, NO_OP, AFTER_CHANGES, TALENTS, FLOOR) for run in runs if run.kind == kind]
     return pd.DataFrame([
         {
             "measurement": run.measurement.name,
             "rows": rows(run),
             "wall s": f"{run.measurement.wall_seconds:,.2f}",
             "process s": f"{run.measurement.process_seconds:,.2f}",
-            "× Sling": f"{run.measurement.wall_seconds / reference[(SLING, run.kind)]:,.2f}",
-            "× this project": f"{run.measurement.wall_seconds / reference[(PROJECT, run.kind)]:,.2f}",
+            "rows/s": f"{run.measurement.rate:,.0f}" if run.measurement.rate else "",
+            "× Sling": ratio(run, SLING),
+            "× this project": ratio(run, PROJECT),
+            "× empty job": f"{run.measurement.wall_seconds / floor:,.2f}",
             "peak RSS MiB": f"{run.measurement.peak_rss_mib:,.0f}",
             "load": f"{run.load_average:.1f}",
         }
@@ -180,7 +200,9 @@ def run_benchmark(scale: int) -> dict:
     try:
         summary, repaired = load_demo_data(jodgig, scale)
         with tempfile.TemporaryDirectory(prefix="bench_peers_") as work_dir:
-            runs, written = measure_project(platform, job_env(jodgig, platform, work_dir))
+            runs, written, changes = measure_project(
+                jodgig, platform, job_env(jodgig, platform, work_dir), summary.employers
+            )
             env = {"JODGIG_DATABASE_URL": jodgig.reader_url, "PEERS_DATABASE_URL": peers_db.url}
             copied = jodgig_rows(jodgig.writer)
             runs += [measure_peer(peer, FIRST, env, work_dir) for peer in PEERS]
@@ -189,6 +211,7 @@ def run_benchmark(scale: int) -> dict:
         return {
             "scale": scale, "machine": machine(jodgig.writer, platform.engine), "versions": peer_versions(),
             "data_set": asdict(summary), "repaired_emails": repaired, "project_rows_written": written,
+            "changes": changes,
             "jodgig_rows": {"copied": copied, "after_deletes": jodgig_rows(jodgig.writer)},
             "deleted_outlet_links": deleted, "runs": runs, **inspect_copies(jodgig.writer, peers_db.engine),
         }  # fmt: skip
@@ -210,9 +233,11 @@ def report(figures: dict) -> None:
                f"{figures['repaired_emails']} employer e-mails were repaired first, as bench_sync does")
     click.echo(f"dlt {versions['dlt']} (connectorx {versions['connectorx']}, pyarrow {versions['pyarrow']}), "
                f"Sling {versions['sling-linux-amd64']}\n")
+    click.echo(f"1% changes, before the peers' first runs: {figures['changes'].summary()}\n")
     click.echo(results_table(figures["runs"], figures["project_rows_written"]).to_markdown(index=False))
-    click.echo("\n× Sling, × this project: wall s over Sling's and over this project's run of the same kind "
-               f"(first or no-op) in this invocation. load: the 1-minute load average as the run started, on "
+    click.echo("\n× Sling, × this project, × empty job: wall s over Sling's and over this project's run of the "
+               "same kind (first or no-op), and over this project's empty job, in this invocation. load: the "
+               "1-minute load average as the run started, on "
                f"{figures['machine']['cpu_count']} cores; the machine may be shared, so absolute figures are noisy.")
     counts, deleted = figures["jodgig_rows"], figures["deleted_outlet_links"]
     click.echo(f"\nWhat the copies hold: JodGig had {counts['copied']}, its users by role "
@@ -232,6 +257,7 @@ def report(figures: dict) -> None:
 def write_json(figures: dict, started_at: str) -> None:
     payload = {
         **figures,
+        "changes": asdict(figures["changes"]),
         "started_at": started_at,
         "finished_at": _now(),
         "parent_ru_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from ..domain.mapping import IdentityRow, storable_text
@@ -93,9 +94,22 @@ def active_email_holders(conn: Connection, kind: str, emails: Collection[str]) -
     if not emails:
         return {}
     i = identities_users
-    query = sa.select(i.c.email, i.c.remote_gig_user_id).where(
-        i.c.kind == kind, i.c.status == ACTIVE, i.c.email.in_(list(emails))
+    if conn.dialect.name != "postgresql":
+        query = sa.select(i.c.email, i.c.remote_gig_user_id).where(
+            i.c.kind == kind, i.c.status == ACTIVE, i.c.email.in_(list(emails))
+        )
+        return dict(conn.execute(query).all())
+    # One probe of the (kind, email) index per address, whatever the statistics: a freshly
+    # loaded platform has none, and the planner then walks every address of the kind instead.
+    addresses = sa.cast(sa.literal(list(emails)), ARRAY(sa.Text))
+    wanted = sa.func.unnest(addresses).table_valued("email").render_derived("wanted")
+    holder = (
+        sa.select(i.c.remote_gig_user_id)
+        .where(i.c.kind == kind, i.c.status == ACTIVE, i.c.email == wanted.c.email)
+        .limit(1)
+        .lateral("holder")
     )
+    query = sa.select(wanted.c.email, holder.c.remote_gig_user_id).select_from(wanted).join(holder, sa.true())
     return dict(conn.execute(query).all())
 
 

@@ -42,10 +42,11 @@ def upsert_returning_ids(
     """Insert or update ``rows`` on the unique ``key``; return ids for every key and the rows written.
 
     A row updates only when a mapped column changes and ``guard`` (if given)
-    allows it, so a re-run writes nothing. Rows that are not written are
-    looked up, so every key gets its id.
+    allows it, so a re-run writes nothing. Every key gets its id, written or not.
     """
-    rows = list({tuple(row[name] for name in key): row for row in rows}.values())
+    key_of = _key_of(key)
+    by_key = {key_of(row): row for row in rows}
+    rows = list(by_key.values())
     if not rows:
         return {}, 0
     insert = dialect_insert(conn, table)
@@ -61,13 +62,56 @@ def upsert_returning_ids(
         set_={**{name: excluded[name] for name in update}, "updated_at": sa.func.now()},
         where=condition,
     ).returning(table.c.id, *(table.c[name] for name in key))
-    ids = {tuple(found): row_id for row_id, *found in conn.execute(statement, None if staging is not None else rows)}
-    written = len(ids)
-    # An IN list walks the key's unique index; a join with the staging table, which has no
-    # statistics, can get a hash join over the whole table instead.
-    missing = {tuple(row[name] for name in key) for row in rows} - ids.keys()
-    ids.update(find_ids(conn, table, key, missing))
+    keys = by_key.keys()
+    if staging is not None:
+        ids, written = _upsert_with_every_id(conn, table, key, statement, staging)
+    else:
+        ids = {tuple(found): row_id for row_id, *found in conn.execute(statement, rows)}
+        written = len(ids)
+    # Only a key another transaction inserted meanwhile, after the statement's snapshot, is
+    # left without an id by the staging path; the VALUES path looks up every key it did not write.
+    ids.update(find_ids(conn, table, key, keys - ids.keys()))
     return ids, written
+
+
+def _upsert_with_every_id(
+    conn: Connection, table: sa.Table, key: Sequence[str], upsert, staging: sa.Table
+) -> tuple[dict[tuple, int], int]:
+    """Run ``upsert`` from ``staging`` and read the ids of the staged keys it does not write, in one statement.
+
+    The outer query reads the statement's snapshot, from before the upsert: every staged key
+    not written there existed already. Each staged key probes the key's unique index once
+    (``LATERAL … LIMIT 1``), whatever the statistics: a freshly loaded table has none, and the
+    planner could otherwise hash the whole table.
+    """
+    written = upsert.cte("written")
+    existing = (
+        sa.select(table.c.id)
+        .where(*(table.c[name] == staging.c[name] for name in key))
+        .limit(1)
+        .lateral("existing")
+    )
+    query = sa.union_all(
+        sa.select(written.c.id, *(written.c[name] for name in key), sa.true().label("written")),
+        sa.select(existing.c.id, *(staging.c[name] for name in key), sa.false())
+        .select_from(staging)
+        .join(existing, sa.true()),
+    )
+    ids, count = {}, 0
+    for row_id, *found, was_written in conn.execute(query):
+        if was_written:
+            ids[tuple(found)], count = row_id, count + 1
+        else:
+            ids.setdefault(tuple(found), row_id)
+    return ids, count
+
+
+def _key_of(key: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple]:
+    """A row's ``key`` values as a tuple; a function per key shape, since it runs for every row."""
+    if len(key) == 1:
+        (name,) = key
+        return lambda row: (row[name],)
+    return lambda row: tuple(row[name] for name in key)
 
 
 def uses_copy(conn: Connection, row_count: int) -> bool:

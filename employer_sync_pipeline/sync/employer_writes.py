@@ -27,8 +27,11 @@ def write_employer_plans(
     in_scope = [plan for plan in plans if plan.identity is not None]
     org_ids = _write_organisations(conn, company_plan, written)
     outlet_ids = _write_outlets(conn, company_plan, org_ids, written)
-    identity_ids = write_identities(conn, plans, written, releases)
-    owners = _owner_identities(conn, company_plan, org_ids)
+    # An identity's id never changes: owners outside these plans are looked up with the leaving plans.
+    owner_user_ids = {uid for uid in company_plan.owners.values() if uid is not None}
+    found = write_identities(conn, plans, written, releases, owner_user_ids - {plan.user_id for plan in in_scope})
+    identity_ids = {plan.user_id: found[plan.user_id] for plan in plans if plan.user_id in found}
+    owners = _owner_identities(company_plan, org_ids, found)
     membership_ids = _write_memberships(conn, in_scope, org_ids, identity_ids, owners, written)
     _write_assignments(conn, in_scope, org_ids, identity_ids, membership_ids, outlet_ids, written)
     return written
@@ -49,11 +52,9 @@ def _write_outlets(conn, plan: CompanyPlan, org_ids, written) -> dict[int, int]:
     return outlet_ids
 
 
-def _owner_identities(conn, plan: CompanyPlan, org_ids) -> dict[int, int | None]:
+def _owner_identities(plan: CompanyPlan, org_ids, identity_ids) -> dict[int, int | None]:
     """Organisation id → its resolved owner's identity id (None: no synced owner)."""
-    owner_user_ids = {cid: uid for cid, uid in plan.owners.items() if cid in org_ids}
-    identities = pw.find_identity_ids(conn, {uid for uid in owner_user_ids.values() if uid is not None})
-    return {org_ids[cid]: identities.get(uid) for cid, uid in owner_user_ids.items()}
+    return {org_ids[cid]: identity_ids.get(uid) for cid, uid in plan.owners.items() if cid in org_ids}
 
 
 def _write_memberships(conn, in_scope, org_ids, identity_ids, owners, written) -> dict[tuple, int]:

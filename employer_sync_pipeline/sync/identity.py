@@ -37,15 +37,22 @@ def upsert_identities_user(
 
 
 def write_identities(
-    conn: Connection, plans: Sequence[IdentityPlan], written: Written, releases: Collection[int] = ()
+    conn: Connection,
+    plans: Sequence[IdentityPlan],
+    written: Written,
+    releases: Collection[int] = (),
+    also_look_up: Collection[int] = (),
 ) -> dict[int, int]:
     """Upsert the in-scope plans' identities and deactivate the others' existing ones.
 
     ``releases`` are users of these plans whose current address another plan takes: they let go
     of it first, inside this transaction, so a swap or rotation never meets the unique index.
-    Returns remote user id → identity id for every plan that has an identity.
+    Returns remote user id → identity id for every plan that has an identity, and for the users
+    of ``also_look_up`` that have one: they are looked up in the same statement as the leaving plans.
     """
-    leaving = pw.find_identity_ids(conn, [plan.user_id for plan in plans if plan.identity is None])
+    leaving_ids = [plan.user_id for plan in plans if plan.identity is None]
+    found = pw.find_identity_ids(conn, {*leaving_ids, *also_look_up})
+    leaving = {user_id: found[user_id] for user_id in leaving_ids if user_id in found}
     # Deactivate first: an e-mail an employer leaving scope frees is then free for this batch.
     written.deactivated_user_ids = pw.deactivate_identities(conn, list(leaving.values()))
     written.table_rows["identities_users.deactivated"] = len(written.deactivated_user_ids)
@@ -55,7 +62,7 @@ def write_identities(
         conn, [plan.identity for plan in plans if plan.identity is not None]
     )
     written.identity_ids = {**upserted, **leaving}
-    return written.identity_ids
+    return {**found, **written.identity_ids}
 
 
 @dataclass(frozen=True)
