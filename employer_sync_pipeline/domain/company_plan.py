@@ -7,6 +7,7 @@ of employer plans does to the organisations and outlets; the writer only applies
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 from .organisation import Membership, OwnerResolution, resolve_owner_with_reason
@@ -29,9 +30,9 @@ class CompanyFacts:
     resolutions: Mapping[int, OwnerResolution] = field(default_factory=dict)
     previous_companies: tuple[Company, ...] = ()
 
-    @property
+    @cached_property
     def owners(self) -> dict[int, int | None]:
-        """Live company id → its resolved owner (None: no candidate)."""
+        """Live company id → its resolved owner (None: no candidate); every employer plan reads it."""
         return {cid: resolution.owner_user_id for cid, resolution in self.resolutions.items()}
 
 
