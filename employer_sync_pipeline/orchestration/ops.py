@@ -198,12 +198,12 @@ def build_settle_contested_emails(sync: SyncDefinition) -> dg.OpDefinition:
         reporter = sentry.reporter_for(f"{sync.name}_sync")
         with interrupting_on_error(context, sync_lock, platform_db):
             settled = settle_deferred(sync, databases(jodgig_db, platform_db), results, reporter)
-        if len(settled) > len(results):
-            log_failures(context, settled[-1])
-            context.add_output_metadata(result_metadata(settled[-1]))
+        if settled.settling is not None:
+            log_failures(context, settled.settling)
+            context.add_output_metadata(result_metadata(settled.settling))
         else:
             context.add_output_metadata({"selected": 0})
-        return settled
+        return settled.results
 
     return settle_contested_emails
 

@@ -90,18 +90,15 @@ def reconcile_run(platform: Engine, result: BatchResult, kind: str) -> Reconcili
 def owner_mismatches(dbs: Databases, company_ids: Collection[int] | None = None) -> list[OwnerMismatch]:
     """Active organisations (of ``company_ids``, if given) whose owners are not exactly the resolved
     owner (when that one is synced)."""
-    source, platform, rules = dbs.source, dbs.platform, dbs.rules
-    with platform.connect() as conn:
+    obsolete = dbs.rules.obsolete_company_ids
+    with dbs.platform.connect() as conn:
         owners = pc.organisation_owners(conn, company_ids)
-        candidates = None if company_ids is None else {uid for found in owners.values() for uid in found}
-        synced = pc.active_identity_user_ids(conn, "employer", among=candidates)
-    with source.connect() as conn:
+    with dbs.source.connect() as conn:
         companies = jq.load_companies(conn, owners)
-        live = {cid: c for cid, c in companies.items() if is_company_live(c, rules.obsolete_company_ids)}
-        resolved_owners = resolve_owners(conn, live, rules.obsolete_company_ids)
-    if company_ids is not None:
-        with platform.connect() as conn:
-            synced |= pc.active_identity_user_ids(conn, "employer", among=set(resolved_owners.values()) - {None})
+        live = {cid: c for cid, c in companies.items() if is_company_live(c, obsolete)}
+        resolved_owners = resolve_owners(conn, live, obsolete)
+    with dbs.platform.connect() as conn:
+        synced = pc.active_identity_user_ids(conn, "employer", among=set(resolved_owners.values()) - {None})
     mismatches = []
     for company_id, platform_owners in owners.items():
         resolved = resolved_owners.get(company_id)

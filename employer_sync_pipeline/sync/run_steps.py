@@ -90,16 +90,26 @@ def batches_of(selection: Selection, size: int) -> list[Batch]:
     ]
 
 
+@dataclass(frozen=True)
+class Settled:
+    """Every step's results with the deferred users' outcomes in place, and the settling write's own
+    result (None when no batch deferred anyone)."""
+
+    results: list[BatchResult]
+    settling: BatchResult | None
+
+
 def settle_deferred(
     sync: SyncDefinition, dbs: Databases, results: Sequence[BatchResult], reporter: FailureReporter
-) -> list[BatchResult]:
+) -> Settled:
     """The run's last write: the users its batches deferred, their addresses decided together, in
-    one transaction (SPEC §3). Returns the batches' results with these outcomes in place."""
+    one transaction (SPEC §3)."""
     deferred = sorted(user_id for result in results for user_id in result.deferred_user_ids)
     kept = [result.without_deferred() for result in results]
     if not deferred:
-        return kept
-    return [*kept, sync.sync_batch(dbs, deferred, reporter)]
+        return Settled(kept, None)
+    settling = sync.sync_batch(dbs, deferred, reporter)
+    return Settled([*kept, settling], settling)
 
 
 def record_sync_log(

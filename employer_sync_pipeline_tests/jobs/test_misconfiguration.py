@@ -3,33 +3,25 @@
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from employer_sync_pipeline.definitions import defs
 
 from ..support.runs import identities, run_errors
-from ..support.servers import POSTGRES_ADMIN_URL, require_server
+from ..support.servers import POSTGRES_ADMIN_URL, create_empty_postgres_database, drop_platform_database, require_server
 
 
 @pytest.fixture
 def empty_postgres_database():
     """A PostgreSQL database without the platform schema."""
     require_server(POSTGRES_ADMIN_URL, "PostgreSQL")
-    name = f"esp_empty_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    db = create_empty_postgres_database("esp_empty")
     try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        yield db.url
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+        drop_platform_database(db)
 
 
 def run_sync():

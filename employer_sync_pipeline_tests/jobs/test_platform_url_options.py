@@ -1,39 +1,35 @@
 """The operator's PLATFORM_DATABASE_URL options are kept beside the project's limits (SPEC §5)."""
 
-import uuid
 from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from employer_sync_pipeline.db.engines import create_platform_engine
 from employer_sync_pipeline.settings import Settings
 
 from ..support.runs import run_employer_sync
-from ..support.servers import POSTGRES_ADMIN_URL, ddl, require_server
+from ..support.servers import (
+    POSTGRES_ADMIN_URL,
+    create_empty_postgres_database,
+    ddl,
+    drop_platform_database,
+    require_server,
+)
 
 
 @pytest.fixture
 def platform_in_its_own_schema():
     """A platform database whose tables live in schema ``platform`` only: ``public`` is empty."""
     require_server(POSTGRES_ADMIN_URL, "PostgreSQL")
-    name = f"esp_platform_schema_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    owner = sa.create_engine(url)
-    with owner.begin() as conn:
-        conn.exec_driver_sql("CREATE SCHEMA platform; SET LOCAL search_path TO platform")
-        conn.exec_driver_sql(ddl("platform_schema.sql"))
-    owner.dispose()
+    db = create_empty_postgres_database("esp_platform_schema")
     try:
-        yield url
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE SCHEMA platform; SET LOCAL search_path TO platform")
+            conn.exec_driver_sql(ddl("platform_schema.sql"))
+        yield db.url
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+        drop_platform_database(db)
 
 
 def with_query(url: str, query: str) -> str:

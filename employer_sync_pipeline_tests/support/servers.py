@@ -100,16 +100,21 @@ def drop_jodgig_database(db: JodgigTestDatabase) -> None:
 
 
 def create_platform_database() -> PlatformTestDatabase:
-    name = f"esp_platform_{uuid.uuid4().hex[:12]}"
+    db = create_empty_postgres_database("esp_platform")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(ddl("platform_schema.sql"))
+    return db
+
+
+def create_empty_postgres_database(prefix: str) -> PlatformTestDatabase:
+    """A fresh PostgreSQL database without tables; drop it with :func:`drop_platform_database`."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(ddl("platform_schema.sql"))
-    return PlatformTestDatabase(name, url, engine)
+    return PlatformTestDatabase(name, url, sa.create_engine(url))
 
 
 def drop_platform_database(db: PlatformTestDatabase) -> None:
