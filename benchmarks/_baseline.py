@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from employer_sync_pipeline.db import jodgig_queries as jq
-from employer_sync_pipeline.db import platform_writes as pw
+from employer_sync_pipeline.db import identities, memberships, organisations
 from employer_sync_pipeline.db.platform_tables import org_outlet_assignments
 from employer_sync_pipeline.db.upsert import dialect_insert
 from employer_sync_pipeline.domain.company_plan import CompanyFacts
@@ -58,29 +58,29 @@ def write_plan(conn: Connection, plan: EmployerPlan, facts: CompanyFacts) -> Non
     """Write one employer's plan row by row."""
     for company in plan.related_companies:
         if company.id not in facts.live_ids:
-            pw.deactivate_organisations(conn, [company.id])
+            organisations.deactivate_organisations(conn, [company.id])
     if plan.identity is None:
         _retire(conn, plan.user_id)
         return
-    identity_id = _only_id(pw.upsert_identities(conn, [plan.identity]))
+    identity_id = _only_id(identities.upsert_identities(conn, [plan.identity]))
     companies = {company.id: company for company in plan.related_companies}
     kept = set()
     for membership in plan.memberships:
-        org_id = _only_id(pw.upsert_organisations(conn, [companies[membership.company_id]]))
+        org_id = _only_id(organisations.upsert_organisations(conn, [companies[membership.company_id]]))
         outlet_ids = _write_outlets(conn, org_id, facts.outlets_by_company.get(membership.company_id, ()))
         membership_id = _write_membership(conn, org_id, identity_id, membership.role)
         _write_assignments(conn, membership_id, [outlet_ids[o] for o in plan.outlet_ids if o in outlet_ids])
         kept.add(membership_id)
-    stale = [m.id for m in pw.existing_memberships(conn, [identity_id]) if m.id not in kept]
-    pw.delete_memberships(conn, stale)
+    stale = [m.id for m in memberships.existing_memberships(conn, [identity_id]) if m.id not in kept]
+    memberships.delete_memberships(conn, stale)
 
 
 def _retire(conn: Connection, user_id: int) -> None:
     """An employer out of scope: deactivate its identity, if it has one, and drop its memberships."""
-    identity_id = pw.find_identity_ids(conn, [user_id]).get(user_id)
+    identity_id = identities.find_identity_ids(conn, [user_id]).get(user_id)
     if identity_id is not None:
-        pw.deactivate_identities(conn, [identity_id])
-        pw.delete_memberships(conn, [m.id for m in pw.existing_memberships(conn, [identity_id])])
+        identities.deactivate_identities(conn, [identity_id])
+        memberships.delete_memberships(conn, [m.id for m in memberships.existing_memberships(conn, [identity_id])])
 
 
 def _write_outlets(conn: Connection, org_id: int, outlets: Iterable[Outlet]) -> dict[int, int]:
@@ -88,17 +88,17 @@ def _write_outlets(conn: Connection, org_id: int, outlets: Iterable[Outlet]) -> 
     ids = {}
     for outlet in outlets:
         if outlet.is_live:
-            ids[outlet.id] = _only_id(pw.upsert_outlets(conn, [outlet], {outlet.company_id: org_id}))
+            ids[outlet.id] = _only_id(organisations.upsert_outlets(conn, [outlet], {outlet.company_id: org_id}))
         else:
-            pw.deactivate_outlets(conn, [outlet.id])
+            organisations.deactivate_outlets(conn, [outlet.id])
     return ids
 
 
 def _write_membership(conn: Connection, org_id: int, identity_id: int, role: str) -> int:
     """Upsert the membership; an owner first demotes any other owner, for the one-owner index."""
     if role == OWNER:
-        pw.demote_other_owners(conn, {org_id: identity_id})
-    return _only_id(pw.upsert_memberships(conn, [(org_id, identity_id, role)]))
+        memberships.demote_other_owners(conn, {org_id: identity_id})
+    return _only_id(memberships.upsert_memberships(conn, [(org_id, identity_id, role)]))
 
 
 def _write_assignments(conn: Connection, membership_id: int, org_outlet_ids: Sequence[int]) -> None:
@@ -109,8 +109,8 @@ def _write_assignments(conn: Connection, membership_id: int, org_outlet_ids: Seq
             .values(org_membership_id=membership_id, org_outlet_id=org_outlet_id)
             .on_conflict_do_nothing(index_elements=["org_membership_id", "org_outlet_id"])
         )
-    existing = pw.existing_assignments(conn, [membership_id])
-    pw.delete_assignments(conn, [row_id for (_, outlet), row_id in existing.items() if outlet not in org_outlet_ids])
+    existing = memberships.existing_assignments(conn, [membership_id])
+    memberships.delete_assignments(conn, [row_id for (_, outlet), row_id in existing.items() if outlet not in org_outlet_ids])
 
 
 def process_figures(wall_seconds: float) -> dict:

@@ -36,7 +36,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from employer_sync_pipeline.db.jodgig_tables import users
-from employer_sync_pipeline.db.platform_stats import platform_totals
+from employer_sync_pipeline.db.platform_snapshot import platform_totals
 from employer_sync_pipeline_tests.support import servers
 
 from ._jodgig_changes import Changes, apply_changes, delete_outlet_links

@@ -28,7 +28,7 @@ import click
 import pandas as pd
 import sqlalchemy as sa
 
-from employer_sync_pipeline.db.platform_stats import platform_totals
+from employer_sync_pipeline.db.platform_snapshot import platform_totals
 from employer_sync_pipeline.db.platform_tables import gig_sync_logs
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, DemoSummary, generate_demo_data
 from employer_sync_pipeline.sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC

@@ -16,7 +16,7 @@ from unittest import mock
 import click
 import sqlalchemy as sa
 
-from employer_sync_pipeline.db import platform_writes as pw
+from employer_sync_pipeline.db import identities
 from employer_sync_pipeline.db import upsert
 from employer_sync_pipeline.db.engines import create_platform_engine
 from employer_sync_pipeline.db.platform_tables import identities_users
@@ -36,7 +36,7 @@ def identity_rows(count: int, name: str) -> list[IdentityRow]:
 def timed(engine: sa.Engine, rows: list[IdentityRow]) -> float:
     started = time.perf_counter()
     with engine.begin() as conn:
-        pw.upsert_identities(conn, rows)
+        identities.upsert_identities(conn, rows)
     return time.perf_counter() - started
 
 

@@ -7,7 +7,7 @@ import click
 import dagster as dg
 import pandas as pd
 
-from .db.platform_stats import platform_totals
+from .db.platform_snapshot import platform_totals
 from .db.sync_log import sync_log_row
 from .domain.explanation_text import render_explanation
 from .explain import Explanation, explain_employer, explain_talent

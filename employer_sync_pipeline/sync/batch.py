@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 
-from ..db.platform_writes import find_identity_ids
+from ..db.identities import find_identity_ids
 from ..domain.batching import batched
 from ..domain.errors import RecordError
 from .identity import settle_emails

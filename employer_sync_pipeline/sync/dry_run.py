@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection, Engine
 
-from ..db.platform_state import read_platform_state
+from ..db.platform_snapshot import read_platform_state
 from ..domain.plan_diff import PlatformState
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Collection, Sequence
 from functools import partial
 
-from ..db.platform_writes import membership_company_ids
+from ..db.memberships import membership_company_ids
 from ..domain.employer_plan import plan_employer
 from ..domain.scope import empty_scope_counts
 from .batch import pipelined, process_batch

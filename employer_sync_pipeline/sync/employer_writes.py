@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy.engine import Connection
 
-from ..db import platform_writes as pw
+from ..db import memberships, organisations
 from ..domain.company_plan import CompanyFacts, CompanyPlan, plan_companies
 from ..domain.employer_plan import EmployerPlan
 from .identity import write_identities
@@ -38,17 +38,17 @@ def write_employer_plans(
 
 
 def _write_organisations(conn, plan: CompanyPlan, written) -> dict[int, int]:
-    org_ids, written.table_rows["org_organisations.upserted"] = pw.upsert_organisations(conn, plan.organisations)
-    written.table_rows["org_organisations.deactivated"] = pw.deactivate_organisations(
+    org_ids, written.table_rows["org_organisations.upserted"] = organisations.upsert_organisations(conn, plan.organisations)
+    written.table_rows["org_organisations.deactivated"] = organisations.deactivate_organisations(
         conn, plan.deactivated_company_ids
     )
-    org_ids.update(pw.find_organisation_ids(conn, plan.owners.keys() - plan.member_company_ids))
+    org_ids.update(organisations.find_organisation_ids(conn, plan.owners.keys() - plan.member_company_ids))
     return org_ids
 
 
 def _write_outlets(conn, plan: CompanyPlan, org_ids, written) -> dict[int, int]:
-    outlet_ids, written.table_rows["org_outlets.upserted"] = pw.upsert_outlets(conn, plan.live_outlets, org_ids)
-    written.table_rows["org_outlets.deactivated"] = pw.deactivate_outlets(conn, plan.deactivated_outlet_ids)
+    outlet_ids, written.table_rows["org_outlets.upserted"] = organisations.upsert_outlets(conn, plan.live_outlets, org_ids)
+    written.table_rows["org_outlets.deactivated"] = organisations.deactivate_outlets(conn, plan.deactivated_outlet_ids)
     return outlet_ids
 
 
@@ -61,14 +61,14 @@ def _write_memberships(conn, in_scope, org_ids, identity_ids, owners, written) -
     desired = {
         (org_ids[m.company_id], identity_ids[plan.user_id]): m.role for plan in in_scope for m in plan.memberships
     }
-    existing = pw.existing_memberships(conn, list(identity_ids.values()))
+    existing = memberships.existing_memberships(conn, list(identity_ids.values()))
     stale = [m.id for m in existing if (m.organisation_id, m.identities_user_id) not in desired]
-    written.table_rows["org_memberships.deleted"] = pw.delete_memberships(conn, stale)
-    written.table_rows["org_memberships.demoted"] = pw.demote_other_owners(conn, owners)
-    membership_ids, written.table_rows["org_memberships.upserted"] = pw.upsert_memberships(
+    written.table_rows["org_memberships.deleted"] = memberships.delete_memberships(conn, stale)
+    written.table_rows["org_memberships.demoted"] = memberships.demote_other_owners(conn, owners)
+    membership_ids, written.table_rows["org_memberships.upserted"] = memberships.upsert_memberships(
         conn, [(org, identity, role) for (org, identity), role in desired.items()]
     )
-    written.table_rows["org_memberships.promoted"] = pw.promote_owners(conn, owners)
+    written.table_rows["org_memberships.promoted"] = memberships.promote_owners(conn, owners)
     return membership_ids
 
 
@@ -84,10 +84,10 @@ def _write_assignments(conn, in_scope, org_ids, identity_ids, membership_ids, ou
         for m in plan.memberships
         for outlet_id in plan.outlet_ids
     }
-    existing = pw.existing_assignments(conn, list(membership_ids.values()))
-    written.table_rows["org_outlet_assignments.inserted"] = pw.insert_assignments(
+    existing = memberships.existing_assignments(conn, list(membership_ids.values()))
+    written.table_rows["org_outlet_assignments.inserted"] = memberships.insert_assignments(
         conn, desired - existing.keys()
     )
-    written.table_rows["org_outlet_assignments.deleted"] = pw.delete_assignments(
+    written.table_rows["org_outlet_assignments.deleted"] = memberships.delete_assignments(
         conn, [row_id for pair, row_id in existing.items() if pair not in desired]
     )

@@ -2,7 +2,7 @@
 
 ``upsert_identities_user`` is the one-user form; the batch writers and JIT call
 ``write_identities`` with already-mapped plans. Both end in the same guarded
-``platform_writes.upsert_identities`` and never commit: the caller owns the transaction.
+``db.identities.upsert_identities`` and never commit: the caller owns the transaction.
 """
 
 from collections.abc import Collection, Sequence
@@ -11,7 +11,7 @@ from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection
 
-from ..db import platform_writes as pw
+from ..db import identities
 from ..domain.email_claims import EmailKey, settle_claims
 from ..domain.mapping import IdentityRow, map_identity
 from ..domain.records import JodgigUser
@@ -29,11 +29,11 @@ Plan = TypeVar("Plan", bound=IdentityPlan)
 
 def upsert_identities_user(
     connection: Connection, jodgig_user: JodgigUser, kind: str, *, tz: TimezoneService
-) -> pw.Identity:
+) -> identities.Identity:
     """Map ``jodgig_user`` for ``kind``, upsert it behind the guard, and return the identity."""
     row = map_identity(jodgig_user, kind, tz)
-    ids, _ = pw.upsert_identities(connection, [row])
-    return pw.load_identity(connection, ids[row.remote_gig_user_id])
+    ids, _ = identities.upsert_identities(connection, [row])
+    return identities.load_identity(connection, ids[row.remote_gig_user_id])
 
 
 def write_identities(
@@ -51,14 +51,14 @@ def write_identities(
     of ``also_look_up`` that have one: they are looked up in the same statement as the leaving plans.
     """
     leaving_ids = [plan.user_id for plan in plans if plan.identity is None]
-    found = pw.find_identity_ids(conn, {*leaving_ids, *also_look_up})
+    found = identities.find_identity_ids(conn, {*leaving_ids, *also_look_up})
     leaving = {user_id: found[user_id] for user_id in leaving_ids if user_id in found}
     # Deactivate first: an e-mail an employer leaving scope frees is then free for this batch.
-    written.deactivated_user_ids = pw.deactivate_identities(conn, list(leaving.values()))
+    written.deactivated_user_ids = identities.deactivate_identities(conn, list(leaving.values()))
     written.table_rows["identities_users.deactivated"] = len(written.deactivated_user_ids)
     releasing = [plan.identity for plan in plans if plan.user_id in releases and plan.identity is not None]
-    pw.release_emails(conn, releasing)
-    upserted, written.table_rows["identities_users.upserted"] = pw.upsert_identities(
+    identities.release_emails(conn, releasing)
+    upserted, written.table_rows["identities_users.upserted"] = identities.upsert_identities(
         conn, [plan.identity for plan in plans if plan.identity is not None]
     )
     written.identity_ids = {**upserted, **leaving}
@@ -107,6 +107,6 @@ def _active_holders(conn: Connection, keys: Collection[EmailKey]) -> dict[EmailK
     """(kind, e-mail) → remote user id of the active identity that has it."""
     holders = {}
     for kind in {kind for kind, _ in keys}:
-        found = pw.active_email_holders(conn, kind, [email for k, email in keys if k == kind])
+        found = identities.active_email_holders(conn, kind, [email for k, email in keys if k == kind])
         holders.update({(kind, email): holder for email, holder in found.items()})
     return holders

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from ..db.jodgig_queries import employer_logins_since, source_clock_utc
-from ..db.platform_writes import find_identity_versions
+from ..db.identities import find_identity_versions
 from ..domain.mapping import is_timestamp
 from .source_rules import Databases, SourceRules
 

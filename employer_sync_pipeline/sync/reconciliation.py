@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from ..db import jodgig_queries as jq
-from ..db import reconciliation_reads as pc
+from ..db import identities, memberships
 from ..db.sync_log import WATERMARK_MODES, last_sync_log
 from ..domain.batching import batched
 from ..domain.failure_streaks import older_than
@@ -83,7 +83,7 @@ def reconcile_run(platform: Engine, result: BatchResult, kind: str) -> Reconcili
     check costs what the run changed, not the size of JodGig."""
     in_scope = {r.remote_gig_user_id for r in result.records if r.scope_set is not None and r.scope_set.in_scope}
     with platform.connect() as conn:
-        active = pc.active_identity_user_ids(conn, kind, among=[r.remote_gig_user_id for r in result.records])
+        active = identities.active_identity_user_ids(conn, kind, among=[r.remote_gig_user_id for r in result.records])
     return reconcile(in_scope, active)
 
 
@@ -92,13 +92,13 @@ def owner_mismatches(dbs: Databases, company_ids: Collection[int] | None = None)
     owner (when that one is synced)."""
     obsolete = dbs.rules.obsolete_company_ids
     with dbs.platform.connect() as conn:
-        owners = pc.organisation_owners(conn, company_ids)
+        owners = memberships.organisation_owners(conn, company_ids)
     with dbs.source.connect() as conn:
         companies = jq.load_companies(conn, owners)
         live = {cid: c for cid, c in companies.items() if is_company_live(c, obsolete)}
         resolved_owners = resolve_owners(conn, live, obsolete)
     with dbs.platform.connect() as conn:
-        synced = pc.active_identity_user_ids(conn, "employer", among=set(resolved_owners.values()) - {None})
+        synced = identities.active_identity_user_ids(conn, "employer", among=set(resolved_owners.values()) - {None})
     mismatches = []
     for company_id, platform_owners in owners.items():
         resolved = resolved_owners.get(company_id)
@@ -138,5 +138,5 @@ def stale_failures(platform: Engine, origin_table: str, max_age: timedelta, now:
 
 def _active(platform: Engine, kind: str) -> set[int]:
     with platform.connect() as conn:
-        return pc.active_identity_user_ids(conn, kind)
+        return identities.active_identity_user_ids(conn, kind)
 

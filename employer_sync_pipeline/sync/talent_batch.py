@@ -6,7 +6,7 @@ from functools import partial
 from sqlalchemy.engine import Connection, Engine
 
 from ..db import jodgig_queries as jq
-from ..db import platform_writes as pw
+from ..db import memberships
 from ..domain.records import JodgigUser
 from ..domain.scope import TALENT
 from ..domain.talent import TalentPlan, classify_talent, empty_talent_counts, plan_talent
@@ -57,6 +57,6 @@ def write_talent_plans(conn: Connection, plans: Sequence[TalentPlan], releases: 
     """Upsert or deactivate the identities, and drop any memberships left from an employer past."""
     written = Written()
     identity_ids = write_identities(conn, plans, written, releases)
-    stale = [membership.id for membership in pw.existing_memberships(conn, list(identity_ids.values()))]
-    written.table_rows["org_memberships.deleted"] = pw.delete_memberships(conn, stale)
+    stale = [membership.id for membership in memberships.existing_memberships(conn, list(identity_ids.values()))]
+    written.table_rows["org_memberships.deleted"] = memberships.delete_memberships(conn, stale)
     return written

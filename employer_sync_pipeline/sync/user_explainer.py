@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection, Engine
 
 from ..db import jodgig_queries as jq
-from ..db.platform_reads import assignments_of_user, identity_of_user, memberships_of_user, read_only_connection
-from ..db.platform_writes import membership_company_ids
+from ..db.identities import identity_of_user
+from ..db.memberships import assignments_of_user, memberships_of_user
+from ..db.read_only import read_only_connection
+from ..db.memberships import membership_company_ids
 from ..db.sync_log import failures_of_user
 from ..domain import explanation_rules as rules_text
 from ..domain.employer_plan import EMPLOYER as EMPLOYER_KIND

@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 import sqlalchemy as sa
 
-from employer_sync_pipeline.db import platform_writes as pw
+from employer_sync_pipeline.db import identities, memberships, organisations
 from employer_sync_pipeline.db import upsert
 from employer_sync_pipeline.db.platform_tables import (
     identities_users,
@@ -52,7 +52,7 @@ def _first_batch() -> list[IdentityRow]:
 
 def test_insert_update_guard_and_no_op_are_the_same_on_both_paths(platform_db, path):
     with platform_db.engine.begin() as conn:
-        ids, written = pw.upsert_identities(conn, _first_batch())
+        ids, written = identities.upsert_identities(conn, _first_batch())
     stored = _identities(platform_db.engine)
     assert written == 300 and {uid: stored[uid][0] for uid in ids} == ids
     assert [stored[n][1] for n in range(1, 7)] == [*AWKWARD, None]
@@ -60,14 +60,14 @@ def test_insert_update_guard_and_no_op_are_the_same_on_both_paths(platform_db, p
     later = [_identity(n, "Newer", T0 + timedelta(hours=1)) for n in range(1, 151)]
     older = [_identity(n, "Older", T0 - timedelta(hours=1)) for n in range(151, 301)]
     with platform_db.engine.begin() as conn:
-        again, written = pw.upsert_identities(conn, later + older)
+        again, written = identities.upsert_identities(conn, later + older)
     after = _identities(platform_db.engine)
     assert written == 150 and again == ids
     assert {after[n][1] for n in range(1, 151)} == {"Newer"}
     assert all(after[n] == stored[n] for n in range(151, 301)), "the guard keeps the newer rows, updated_at too"
 
     with platform_db.engine.begin() as conn:
-        _, written = pw.upsert_identities(conn, later + older)
+        _, written = identities.upsert_identities(conn, later + older)
     assert written == 0 and _identities(platform_db.engine) == after
 
 
@@ -87,15 +87,17 @@ def test_both_paths_leave_identical_tables():
 
 
 def _write_a_batch(conn) -> None:
-    pw.upsert_identities(conn, _first_batch())
+    identities.upsert_identities(conn, _first_batch())
     companies = [Company(c, f"Co {AWKWARD[c % 5]}", None if c % 2 else "", 1, None, None) for c in range(1, 201)]
-    org_ids, _ = pw.upsert_organisations(conn, companies)
+    org_ids, _ = organisations.upsert_organisations(conn, companies)
     outlets = [Outlet(o, 1 + o % 200, f"Outlet {o}", AWKWARD[o % 5], 1, None) for o in range(1, 401)]
-    outlet_ids, _ = pw.upsert_outlets(conn, outlets, org_ids)
-    identity_ids = list(pw.find_identity_ids(conn, range(1, 301)).values())
-    pw.upsert_memberships(conn, [(org_ids[1 + n % 200], identity_id, "admin") for n, identity_id in enumerate(identity_ids)])
-    memberships = pw.existing_memberships(conn, identity_ids)
-    pw.insert_assignments(conn, {(m.id, outlet_ids[1 + n % 400]) for n, m in enumerate(memberships)})
+    outlet_ids, _ = organisations.upsert_outlets(conn, outlets, org_ids)
+    identity_ids = list(identities.find_identity_ids(conn, range(1, 301)).values())
+    memberships.upsert_memberships(
+        conn, [(org_ids[1 + n % 200], identity_id, "admin") for n, identity_id in enumerate(identity_ids)]
+    )
+    existing = memberships.existing_memberships(conn, identity_ids)
+    memberships.insert_assignments(conn, {(m.id, outlet_ids[1 + n % 400]) for n, m in enumerate(existing)})
 
 
 def _dump(engine) -> dict[str, list[tuple]]:
@@ -113,4 +115,4 @@ def test_a_value_too_long_is_a_data_error_of_the_write_on_both_paths(platform_db
     """Isolation fails exactly such a record, so the COPY path must raise what the VALUES path raises."""
     too_long = Company(1, "Co", "U" * 21, 1, None, None)
     with pytest.raises(sa.exc.DataError), platform_db.engine.begin() as conn:
-        pw.upsert_organisations(conn, [too_long, *(Company(c, "Co", None, 1, None, None) for c in range(2, 200))])
+        organisations.upsert_organisations(conn, [too_long, *(Company(c, "Co", None, 1, None, None) for c in range(2, 200))])

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from employer_sync_pipeline.db import platform_tables as p
 from employer_sync_pipeline.db.engines import create_platform_engine, sqlite_url
-from employer_sync_pipeline.db.platform_reads import read_only_connection
+from employer_sync_pipeline.db.read_only import read_only_connection
 from employer_sync_pipeline.db.sync_log import failures_of_user, insert_sync_log
 from employer_sync_pipeline.settings import Settings
 

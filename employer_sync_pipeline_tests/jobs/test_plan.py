@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 
 from employer_sync_pipeline.db import jodgig_tables as t
-from employer_sync_pipeline.db.platform_state import read_platform_state
+from employer_sync_pipeline.db.platform_snapshot import read_platform_state
 from employer_sync_pipeline.db.sync_log import last_completed_run
 from employer_sync_pipeline.definitions import defs, sync_jobs
 from employer_sync_pipeline.domain.plan_diff import change_counts, change_examples, diff_states

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from employer_sync_pipeline.db.platform_state import read_platform_state
+from employer_sync_pipeline.db.platform_snapshot import read_platform_state
 
 
 def comparable_state(engine: sa.Engine) -> dict[str, set[tuple]]:

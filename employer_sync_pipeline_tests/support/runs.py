@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from employer_sync_pipeline.db import platform_tables as p
-from employer_sync_pipeline.db.platform_state import read_platform_state
+from employer_sync_pipeline.db.platform_snapshot import read_platform_state
 from employer_sync_pipeline.definitions import defs
 
 

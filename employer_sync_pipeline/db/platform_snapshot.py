@@ -1,4 +1,4 @@
-"""The platform's rows keyed by JodGig ids, for comparing two moments (a plan's before and after)."""
+"""Reads across all five synced tables at once: the state a plan compares, and the totals a summary shows."""
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -38,3 +38,20 @@ def read_platform_state(conn: Connection) -> PlatformState:
         memberships={(company, user): role for company, user, role in conn.execute(memberships)},
         assignments=set(conn.execute(assignments).tuples()),
     )
+
+
+def platform_totals(conn: Connection) -> dict[str, int]:
+    """Counts by table and status (or role for memberships)."""
+    totals: dict[str, int] = {}
+    for table, column in (
+        (identities_users, identities_users.c.status),
+        (org_organisations, org_organisations.c.status),
+        (org_outlets, org_outlets.c.status),
+        (org_memberships, org_memberships.c.role),
+    ):
+        for value, count in conn.execute(sa.select(column, sa.func.count()).group_by(column)):
+            totals[f"{table.name} {value}"] = count
+    totals["org_outlet_assignments"] = conn.execute(
+        sa.select(sa.func.count()).select_from(org_outlet_assignments)
+    ).scalar_one()
+    return totals
