@@ -122,10 +122,13 @@ def process_figures(wall_seconds: float) -> dict:
     """
     status = Path("/proc/self/status").read_text()
     vm_hwm_kib = int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE).group(1))
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "wall_seconds": wall_seconds,
         "peak_rss_mib": vm_hwm_kib / 1024,
-        "ru_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "ru_maxrss_mib": own.ru_maxrss / 1024,
+        "cpu_seconds": own.ru_utime + own.ru_stime,
+        "children_cpu_seconds": children.ru_utime + children.ru_stime,
     }
 
 

@@ -6,7 +6,7 @@ write a set of plans; everything else is shared.
 
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import TypeVar
 
@@ -17,6 +17,7 @@ from ..domain.batching import batched
 from ..domain.errors import RecordError
 from .identity import settle_emails
 from .isolation import write_with_isolation
+from .reader_process import ChunkLoader, ReaderProcess, can_fork
 from .failure_reporting import FailureReporter
 from .results import DEACTIVATED, DEFERRED, FAILED, SKIPPED, SYNCED, BatchResult, RecordFailure, RecordOutcome, Written
 
@@ -33,28 +34,38 @@ WRITE_CHUNK = 1000
 
 def pipelined(
     user_ids: Sequence[int],
-    load: Callable[[Sequence[int]], Loaded],
-    process: Callable[[Sequence[int], Loaded], BatchResult],
+    loader: ChunkLoader[object, Loaded],
+    plan: Callable[[Sequence[int], Loaded], Callable[[], BatchResult]],
     defer: Collection[int] | None,
 ) -> BatchResult:
-    """Process ``user_ids`` chunk by chunk, loading the next chunk while the current one is written.
+    """Process ``user_ids`` chunk by chunk: load, plan (:func:`plan_batch`), then write.
 
-    Reading JodGig is CPU-bound in the driver and writing mostly waits on PostgreSQL, so one
-    reader thread overlaps the two. Each chunk keeps its own transaction and isolation. Without
-    ``defer`` every e-mail claim is decided here, so the claims are written together: one chunk.
+    With more than one chunk the three overlap on both cores: a reader process loads chunk
+    *n + 2* from JodGig while this thread plans chunk *n + 1* and a writer thread writes chunk
+    *n*, mostly waiting on PostgreSQL. Writes stay one after another, in order: a chunk's write
+    starts once the previous one has committed, so it reads the platform as it would without the
+    overlap, and no chunk is written after one that failed. Each chunk keeps its own transaction
+    and isolation. Without ``defer`` every e-mail claim is decided here, so the claims are
+    written together: one chunk.
     """
     chunks = list(batched(user_ids, WRITE_CHUNK if defer is not None else max(len(user_ids), 1)))
-    results = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jodgig-reader") as reader:
-        upcoming = reader.submit(load, chunks[0]) if chunks else None
+    if len(chunks) < 2 or not can_fork():
+        return BatchResult.combine(plan(chunk, loader(chunk))() for chunk in chunks)
+    writes: list[Future[BatchResult]] = []
+    with ReaderProcess(loader) as reader, ThreadPoolExecutor(1, thread_name_prefix="platform-writer") as writer:
+        reader.submit(chunks[0])
         for index, chunk in enumerate(chunks):
-            loaded = upcoming.result()
-            upcoming = reader.submit(load, chunks[index + 1]) if index + 1 < len(chunks) else None
-            results.append(process(chunk, loaded))
-    return BatchResult.combine(results)
+            loaded = reader.result()
+            if index + 1 < len(chunks):
+                reader.submit(chunks[index + 1])
+            write = plan(chunk, loaded)
+            if writes:
+                writes[-1].result()
+            writes.append(writer.submit(write))
+        return BatchResult.combine(write.result() for write in writes)
 
 
-def process_batch(
+def plan_batch(
     platform: Engine,
     user_ids: Sequence[int],
     records: Sequence[Facts],
@@ -65,13 +76,30 @@ def process_batch(
     reporter: FailureReporter,
     scope_keys: tuple[str, ...] = (),
     defer: Collection[int] | None = None,
-) -> BatchResult:
-    """Classify each record once, plan, write and record its outcome; a bad record fails alone.
+) -> Callable[[], BatchResult]:
+    """Classify each record once and plan it, reading no database; a bad record fails alone.
 
-    ``defer``: see :func:`~.identity.settle_emails`; a run's batches pass the run's contested ids.
+    Returns the batch's write, to run once every earlier write has committed: it settles the
+    e-mails (``defer``: see :func:`~.identity.settle_emails`; a run's batches pass the run's
+    contested ids), writes with isolation, reports the failed records and returns one outcome
+    per user.
     """
     sets = {user_id_of(record): classify(record) for record in records}
     plans, failures = plan_records(records, user_id_of, lambda record: plan(record, sets[user_id_of(record)]))
+    return partial(_write_planned, platform, user_ids, sets, plans, failures, write, reporter, scope_keys, defer)
+
+
+def _write_planned(
+    platform: Engine,
+    user_ids: Sequence[int],
+    sets: Mapping[int, ScopeSet],
+    plans: list[Plan],
+    failures: list[RecordFailure],
+    write: Callable[..., Written],
+    reporter: FailureReporter,
+    scope_keys: tuple[str, ...],
+    defer: Collection[int] | None,
+) -> BatchResult:
     with platform.connect() as conn:
         emails = settle_emails(conn, plans, defer)
     failures += emails.failures

@@ -1,17 +1,20 @@
 """One employer batch: load from JodGig, then the generic batch processor."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import partial
+
+from sqlalchemy.engine import Connection, Engine
 
 from ..db.memberships import membership_company_ids
 from ..domain.employer_plan import plan_employer
 from ..domain.scope import empty_scope_counts
-from .batch import pipelined, process_batch
+from .batch import pipelined, plan_batch
 from .employer_facts import EmployerBatchFacts, load_employer_batch
 from .employer_writes import write_employer_plans
 from .failure_reporting import FailureReporter
 from .results import BatchResult
-from .source_rules import Databases
+from .reader_process import ChunkLoader
+from .source_rules import Databases, SourceRules
 
 
 def sync_employer_batch(
@@ -21,25 +24,31 @@ def sync_employer_batch(
 
     ``defer``: see :func:`~.identity.settle_emails`.
     """
-    return pipelined(user_ids, partial(_load, dbs), partial(_sync_loaded, dbs, reporter, defer), defer)
+    loader = ChunkLoader(dbs.source, partial(_read, dbs.rules), partial(_with_previous_companies, dbs.platform))
+    return pipelined(user_ids, loader, partial(_plan_loaded, dbs, reporter, defer), defer)
 
 
-def _load(dbs: Databases, user_ids: Sequence[int]) -> EmployerBatchFacts:
-    with dbs.platform.connect() as conn:
-        previous = membership_company_ids(conn, user_ids)
-    with dbs.source.connect() as conn:
-        return load_employer_batch(conn, user_ids, dbs.rules.obsolete_company_ids, previous)
+def _with_previous_companies(platform: Engine, user_ids: Sequence[int]) -> tuple[Sequence[int], set[int]]:
+    """The users, and the companies where the platform still has their memberships (read here:
+    the reader process reads JodGig only)."""
+    with platform.connect() as conn:
+        return user_ids, membership_company_ids(conn, user_ids)
 
 
-def _sync_loaded(
+def _read(rules: SourceRules, conn: Connection, request: tuple[Sequence[int], set[int]]) -> EmployerBatchFacts:
+    user_ids, previous = request
+    return load_employer_batch(conn, user_ids, rules.obsolete_company_ids, previous)
+
+
+def _plan_loaded(
     dbs: Databases,
     reporter: FailureReporter,
     defer: Collection[int] | None,
     user_ids: Sequence[int],
     batch: EmployerBatchFacts,
-) -> BatchResult:
+) -> Callable[[], BatchResult]:
     rules = dbs.rules
-    return process_batch(
+    return plan_batch(
         dbs.platform,
         user_ids,
         batch.facts,

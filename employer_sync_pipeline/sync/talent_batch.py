@@ -1,19 +1,20 @@
 """One talent batch (SPEC §7): identities only; a talent has no memberships."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import partial
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from ..db import jodgig_queries as jq
 from ..db import memberships
 from ..domain.records import JodgigUser
 from ..domain.scope import TALENT
 from ..domain.talent import TalentPlan, classify_talent, empty_talent_counts, plan_talent
-from .batch import pipelined, process_batch
+from .batch import pipelined, plan_batch
 from .identity import write_identities
 from .failure_reporting import FailureReporter
 from .results import BatchResult, Written
+from .reader_process import ChunkLoader
 from .source_rules import Databases
 
 
@@ -24,22 +25,22 @@ def sync_talent_batch(
 
     ``defer``: see :func:`~.identity.settle_emails`.
     """
-    return pipelined(user_ids, partial(_load, dbs.source), partial(_sync_loaded, dbs, reporter, defer), defer)
+    loader = ChunkLoader(dbs.source, _read, prepare=tuple)
+    return pipelined(user_ids, loader, partial(_plan_loaded, dbs, reporter, defer), defer)
 
 
-def _load(source: Engine, user_ids: Sequence[int]) -> list[JodgigUser]:
-    with source.connect() as conn:
-        return jq.load_users(conn, user_ids, (TALENT,))
+def _read(conn: Connection, user_ids: Sequence[int]) -> list[JodgigUser]:
+    return jq.load_users(conn, user_ids, (TALENT,))
 
 
-def _sync_loaded(
+def _plan_loaded(
     dbs: Databases,
     reporter: FailureReporter,
     defer: Collection[int] | None,
     user_ids: Sequence[int],
     talents: list[JodgigUser],
-) -> BatchResult:
-    return process_batch(
+) -> Callable[[], BatchResult]:
+    return plan_batch(
         dbs.platform,
         user_ids,
         sorted(talents, key=lambda user: user.id),
