@@ -9,6 +9,7 @@ The staging table is a temporary table of the session, created once with only th
 written (no constraints, no defaults) and emptied at each use and at every commit.
 """
 
+import functools
 import io
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -59,8 +60,13 @@ def _encoder(column: sa.Column):
     return copy_value
 
 
-def staging_table(table: sa.Table, columns: Sequence[str]) -> sa.Table:
-    """A temporary table with ``columns`` of ``table``, of the same types."""
+@functools.cache
+def staging_table(table: sa.Table, columns: tuple[str, ...]) -> sa.Table:
+    """A temporary table with ``columns`` of ``table``, of the same types.
+
+    One object per shape: a statement over it is then compiled once per process, where a new
+    object each time would fill the engine's compiled cache with one copy per batch.
+    """
     return sa.Table(
         f"_staging_{table.name}",
         sa.MetaData(),
@@ -71,7 +77,7 @@ def staging_table(table: sa.Table, columns: Sequence[str]) -> sa.Table:
 
 def stage_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> sa.Table:
     """Empty the session's staging table of ``table`` and ``COPY`` ``rows`` into it."""
-    staging = staging_table(table, columns)
+    staging = staging_table(table, tuple(columns))
     # Text stays unbounded in the staging table: a value too long for its column is then
     # rejected by the statement that writes the real table, as on the VALUES path.
     selected = (f"{name}::text AS {name}" if isinstance(table.c[name].type, sa.String) else name for name in columns)

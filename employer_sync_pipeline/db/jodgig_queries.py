@@ -87,7 +87,7 @@ _BY_COMPANY = (users.c.company_id, users.c.id)
 
 def _all_with_role(conn: Connection, roles: tuple[str, ...]) -> dict[int, str | None]:
     query = sa.select(users.c.id, users.c.email).where(users.c.role.in_(roles)).order_by(*_BY_COMPANY)
-    return dict(conn.execute(query).all())
+    return _streamed(conn, query)
 
 
 def _ordered_union(conn: Connection, sources: list[sa.Select], roles: tuple[str, ...]) -> dict[int, str | None]:
@@ -98,7 +98,13 @@ def _ordered_union(conn: Connection, sources: list[sa.Select], roles: tuple[str,
         .where(users.c.role.in_(roles))
         .order_by(*_BY_COMPANY)
     )
-    return dict(conn.execute(query).all())
+    return _streamed(conn, query)
+
+
+def _streamed(conn: Connection, query: sa.Select) -> dict[int, str | None]:
+    """id → e-mail, rows streamed from the server: a full refresh never holds every row twice."""
+    rows = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
+    return {user_id: email for user_id, email in rows}
 
 
 def _these_users(ids: Collection[int]) -> list[sa.Select]:
