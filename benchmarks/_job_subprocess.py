@@ -2,7 +2,9 @@
 
     python -m benchmarks._job_subprocess --job employer [--full-refresh] [--batch-size N]
 
-Started as its own process by the benchmarks, so its peak memory is the job's alone.
+Started as its own process by the benchmarks, so its peak memory is the job's alone, the JodGig
+reader processes it forks included (``_reader_memory``); the process's own ``VmHWM`` and the
+readers' peak private memory are printed too.
 ``--job empty`` runs a one-op job on the same executor: the floor of any run.
 """
 
@@ -13,6 +15,7 @@ import click
 import dagster as dg
 
 from benchmarks._baseline import process_figures
+from benchmarks._reader_memory import ChildMemorySampler
 from employer_sync_pipeline.definitions import defs
 
 #: The watermark op of each sync job, which takes the ``full_refresh`` config.
@@ -47,10 +50,14 @@ def job_and_config(job_name: str, full_refresh: bool, batch_size: int | None) ->
 @click.option("--batch-size", type=int, help="fan_out_batches batch_size; default: the job's own.")
 def main(job_key: str, full_refresh: bool, batch_size: int | None) -> None:
     job, run_config = job_and_config(_JOBS[job_key], full_refresh, batch_size)
-    started = time.perf_counter()
-    result = job.execute_in_process(run_config=run_config)
-    wall = time.perf_counter() - started
-    print(json.dumps({"success": result.success, **process_figures(wall)}))
+    with ChildMemorySampler() as readers:
+        started = time.perf_counter()
+        result = job.execute_in_process(run_config=run_config)
+        wall = time.perf_counter() - started
+    figures = process_figures(wall)
+    figures["job_peak_rss_mib"], figures["reader_peak_uss_mib"] = figures["peak_rss_mib"], readers.children_peak_mib
+    figures["peak_rss_mib"] = max(figures["peak_rss_mib"], readers.with_children_peak_mib)
+    print(json.dumps({"success": result.success, **figures}))
 
 
 if __name__ == "__main__":

@@ -73,13 +73,12 @@ class ReaderProcess(Generic[Request, Loaded]):
     def __init__(self, loader: ChunkLoader[Request, Loaded]):
         self._loader = loader
         self._pipe, child_end = Pipe()
-        # Frozen objects are never collected in the child, which would otherwise walk, and so copy,
-        # every page of the parent's heap.
+        # The heap stays frozen while the child lives: a collection walks every object it
+        # tracks, writing to its page, which the kernel then copies for the other process.
         gc.freeze()
         self._pid = os.fork()
         if self._pid == 0:
             _run_child(self._pipe, child_end, loader)
-        gc.unfreeze()
         child_end.close()
         self._exit_status: int | None = None
 
@@ -117,6 +116,7 @@ class ReaderProcess(Generic[Request, Loaded]):
         if not self._exited():
             os.kill(self._pid, signal.SIGKILL)
             self._wait_for_exit(_EXIT_SECONDS)
+        gc.unfreeze()
 
     def _exited(self) -> bool:
         if self._exit_status is None:
