@@ -3,8 +3,8 @@
 Every batch of a plan sees what the plan's earlier batches wrote, as a run's batches see what
 earlier batches committed, so a plan's counts are exactly what the run would do. Each
 ``begin()`` of the sync code becomes a SAVEPOINT of that one transaction, so per-record
-isolation by bisection works as in a run. A lock serialises the batch's reader thread and its
-writes on the one connection.
+isolation by bisection works as in a run. A lock serialises the batch's platform reads and its
+writer thread's writes on the one connection.
 """
 
 import threading
