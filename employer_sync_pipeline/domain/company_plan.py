@@ -78,17 +78,40 @@ class CompanyPlan:
 
     ``organisations``: upserted active, the companies the plans are members of.
     ``owners``: every live touched company, members or not, with its resolved owner.
+    ``previous_company_ids``: companies where the platform still has the batch's memberships;
+    every part of a batch touches them.
     """
 
     organisations: tuple[Company, ...]
     deactivated_company_ids: frozenset[int]
     live_outlets: tuple[Outlet, ...]
-    deactivated_outlet_ids: tuple[int, ...]
+    dead_outlets: tuple[Outlet, ...]
     owners: Mapping[int, int | None]
+    previous_company_ids: frozenset[int] = frozenset()
 
     @property
     def member_company_ids(self) -> frozenset[int]:
         return frozenset(c.id for c in self.organisations)
+
+    @property
+    def deactivated_outlet_ids(self) -> tuple[int, ...]:
+        return tuple(o.id for o in self.dead_outlets)
+
+    def restricted_to(self, plans: Sequence[CompanyTouchingPlan]) -> "CompanyPlan":
+        """The part of this plan that ``plans`` (some of the plans it was made for) touch.
+
+        Nothing is decided again: the companies, outlets and owners are this plan's, filtered.
+        """
+        touched = {c.id for plan in plans for c in plan.related_companies} | self.previous_company_ids
+        members = {m.company_id for plan in plans for m in plan.memberships}
+        return CompanyPlan(
+            organisations=tuple(c for c in self.organisations if c.id in members),
+            deactivated_company_ids=self.deactivated_company_ids & touched,
+            live_outlets=tuple(o for o in self.live_outlets if o.company_id in members),
+            dead_outlets=tuple(o for o in self.dead_outlets if o.company_id in members),
+            owners={cid: owner for cid, owner in self.owners.items() if cid in touched},
+            previous_company_ids=self.previous_company_ids,
+        )
 
 
 def plan_companies(plans: Sequence[CompanyTouchingPlan], facts: CompanyFacts) -> CompanyPlan:
@@ -107,6 +130,7 @@ def plan_companies(plans: Sequence[CompanyTouchingPlan], facts: CompanyFacts) ->
         organisations=tuple(touched[cid] for cid in member_ids),
         deactivated_company_ids=frozenset(touched.keys() - facts.live_ids),
         live_outlets=tuple(o for o in outlets if o.is_live),
-        deactivated_outlet_ids=tuple(o.id for o in outlets if not o.is_live),
+        dead_outlets=tuple(o for o in outlets if not o.is_live),
         owners={cid: facts.owners.get(cid) for cid in sorted(live)},
+        previous_company_ids=frozenset(c.id for c in facts.previous_companies),
     )

@@ -20,7 +20,7 @@ from .explanation import (
     UserFacts,
 )
 from .mapping import IdentityRow
-from .organisation import Membership, OwnerReason, OwnerResolution
+from .organisation import Membership, OwnerReason, OwnerResolution, role_difference
 from .records import Company, JodgigUser, Outlet
 from .scope import HQ_MANAGER, OUTLET_MANAGER, ScopeSet, is_company_live
 from .talent import TalentSet
@@ -136,18 +136,13 @@ def compare_memberships(
     if wanted is None:
         return MembershipComparison(None, platform, (), (), ())
     wanted = tuple(sorted(wanted, key=lambda m: m.company_id))
-    roles = {m.company_id: m.role for m in platform}
-    wanted_ids = {m.company_id for m in wanted}
+    difference = role_difference({m.company_id: m.role for m in wanted}, {m.company_id: m.role for m in platform})
     return MembershipComparison(
         wanted=wanted,
         platform=platform,
-        to_add=tuple(m for m in wanted if m.company_id not in roles),
-        to_delete=tuple(m.company_id for m in platform if m.company_id not in wanted_ids),
-        role_changes=tuple(
-            RoleChange(m.company_id, roles[m.company_id], m.role)
-            for m in wanted
-            if m.company_id in roles and roles[m.company_id] != m.role
-        ),
+        to_add=tuple(m for m in wanted if m.company_id in difference.added),
+        to_delete=difference.deleted,
+        role_changes=tuple(RoleChange(*change) for change in difference.changed),
     )
 
 

@@ -1,9 +1,10 @@
 """Owners, memberships and outlet assignments of an employer (SPEC §3.2–3.4)."""
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Generic, TypeVar
 
 from .mapping import is_timestamp
 from .records import Company, JodgigUser, Outlet, ScopeUser
@@ -122,3 +123,33 @@ def live_companies_of(
     if scope_set is ScopeSet.S:
         return tuple(c for c in pivot_companies if c is not None and c.id in live_company_ids)
     return ()
+
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDifference(Generic[Key]):
+    """How memberships (key → role) differ from the wanted ones: the one comparison the writer,
+    explain and a plan's changes all make, whatever they key memberships by."""
+
+    added: tuple[Key, ...]
+    deleted: tuple[Key, ...]
+    #: (key, role now, wanted role)
+    changed: tuple[tuple[Key, str, str], ...]
+
+    @property
+    def to_write(self) -> tuple[Key, ...]:
+        """The keys whose row must be written: new, or with another role."""
+        return self.added + tuple(key for key, _, _ in self.changed)
+
+
+def role_difference(wanted: Mapping[Key, str], existing: Mapping[Key, str]) -> RoleDifference[Key]:
+    """Keys in the order of ``wanted`` (added, changed), then of ``existing`` (deleted)."""
+    return RoleDifference(
+        added=tuple(key for key in wanted if key not in existing),
+        deleted=tuple(key for key in existing if key not in wanted),
+        changed=tuple(
+            (key, existing[key], role) for key, role in wanted.items() if key in existing and existing[key] != role
+        ),
+    )

@@ -16,7 +16,7 @@ from ..db.identities import find_identity_ids
 from ..domain.batching import batched
 from ..domain.errors import RecordError
 from .identity import settle_emails
-from .isolation import write_with_isolation
+from .isolation import Bisectable, Plans, write_with_isolation
 from .failure_reporting import FailureReporter
 from .results import DEACTIVATED, DEFERRED, FAILED, SKIPPED, SYNCED, BatchResult, RecordFailure, RecordOutcome, Written
 
@@ -65,17 +65,22 @@ def process_batch(
     reporter: FailureReporter,
     scope_keys: tuple[str, ...] = (),
     defer: Collection[int] | None = None,
+    gather: Callable[[Sequence[Plan]], Bisectable] = Plans,
 ) -> BatchResult:
     """Classify each record once, plan, write and record its outcome; a bad record fails alone.
 
-    ``defer``: see :func:`~.identity.settle_emails`; a run's batches pass the run's contested ids.
+    ``gather`` turns the plans to write into what ``write`` applies (the employers' company plan
+    is decided there, once). ``defer``: see :func:`~.identity.settle_emails`; a run's batches
+    pass the run's contested ids.
     """
     sets = {user_id_of(record): classify(record) for record in records}
     plans, failures = plan_records(records, user_id_of, lambda record: plan(record, sets[user_id_of(record)]))
     with platform.connect() as conn:
         emails = settle_emails(conn, plans, defer)
     failures += emails.failures
-    written, write_failures = write_with_isolation(platform, emails.plans, partial(write, releases=emails.releases))
+    written, write_failures = write_with_isolation(
+        platform, gather(emails.plans), partial(write, releases=emails.releases)
+    )
     failures += write_failures
     for failure in failures:
         reporter.report_record_failure(failure)

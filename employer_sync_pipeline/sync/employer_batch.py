@@ -4,7 +4,7 @@ from collections.abc import Collection, Sequence
 from functools import partial
 
 from ..db.memberships import membership_company_ids
-from ..domain.employer_plan import plan_employer
+from ..domain.employer_plan import plan_employer, plan_employer_chunk
 from ..domain.scope import empty_scope_counts
 from .batch import pipelined, process_batch
 from .employer_facts import EmployerBatchFacts, load_employer_batch
@@ -46,8 +46,9 @@ def _sync_loaded(
         user_id_of=lambda facts: facts.user.id,
         classify=lambda facts: facts.scope_set(rules.obsolete_company_ids),
         plan=partial(plan_employer, companies=batch.companies, tz=rules.timezone),
-        write=partial(write_employer_plans, companies=batch.companies),
+        write=write_employer_plans,
         reporter=reporter,
         scope_keys=tuple(empty_scope_counts()),
         defer=defer,
+        gather=partial(plan_employer_chunk, companies=batch.companies),
     )
