@@ -12,7 +12,7 @@ from typing import Protocol
 
 from .organisation import Membership, OwnerResolution, resolve_owner_with_reason
 from .records import Company, Outlet, ScopeUser
-from .scope import is_company_live
+from .scope import ScopeSet, is_company_live
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,12 @@ def company_facts(
     hq_managers: Iterable[ScopeUser],
     obsolete_company_ids: frozenset[int],
     previous_companies: Sequence[Company] = (),
+    scope_sets: Mapping[int, ScopeSet] | None = None,
 ) -> CompanyFacts:
-    """Group the live companies' outlets and resolve each one's owner over all its HQ managers."""
+    """Group the live companies' outlets and resolve each one's owner over all its HQ managers.
+
+    ``scope_sets``: the sets the batch decided for its own users, which are not decided again.
+    """
     outlets_by_company: dict[int, list[Outlet]] = {}
     for outlet in outlets:
         outlets_by_company.setdefault(outlet.company_id, []).append(outlet)
@@ -56,7 +60,7 @@ def company_facts(
     for manager in hq_managers:
         managers_by_company.setdefault(manager.company_id, []).append(manager)
     resolutions = {
-        cid: resolve_owner_with_reason(company, managers_by_company.get(cid, ()), obsolete_company_ids)
+        cid: resolve_owner_with_reason(company, managers_by_company.get(cid, ()), obsolete_company_ids, scope_sets)
         for cid, company in live.items()
     }
     return CompanyFacts(

@@ -15,12 +15,18 @@ EMPLOYER = "employer"
 
 @dataclass(frozen=True, slots=True)
 class EmployerFacts:
-    """Everything JodGig says about one employer that the sync needs."""
+    """Everything JodGig says about one employer that the sync needs.
+
+    ``pivot_company_ids`` and ``linked_outlet_ids`` are the user's pivot and ``outlet_user`` rows as
+    read, existing or not; ``linked_outlets`` are those of them that can become assignments.
+    """
 
     user: JodgigUser | ScopeUser
     company: Company | None
     pivot_companies: tuple[Company | None, ...]
     linked_outlets: tuple[Outlet, ...]
+    pivot_company_ids: tuple[int, ...] = ()
+    linked_outlet_ids: tuple[int, ...] = ()
 
     def scope_set(self, obsolete_company_ids: frozenset[int]) -> ScopeSet:
         return classify_employer(self.user, self.company, self.pivot_companies, obsolete_company_ids)

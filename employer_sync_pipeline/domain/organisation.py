@@ -46,21 +46,24 @@ def resolve_owner_per_company(
 
 
 def resolve_owner_with_reason(
-    company: Company, company_users: Iterable[JodgigUser | ScopeUser], obsolete_company_ids: frozenset[int]
+    company: Company,
+    company_users: Iterable[JodgigUser | ScopeUser],
+    obsolete_company_ids: frozenset[int],
+    scope_sets: Mapping[int, ScopeSet] | None = None,
 ) -> OwnerResolution:
     """The owner rule, with its reason: candidates are the company's ``HQ_MANAGER`` users in set G.
 
     ``companies.owner_user_id`` wins when it is a candidate; otherwise the
-    earliest ``created_at``, ties to the lowest id.
+    earliest ``created_at``, ties to the lowest id. ``scope_sets`` are sets the caller has
+    decided already (a batch's own users): only the other users are classified here.
     """
+
+    def in_g(user: JodgigUser | ScopeUser) -> bool:
+        scope_set = (scope_sets or {}).get(user.id) or classify_employer(user, company, (), obsolete_company_ids)
+        return scope_set is ScopeSet.G
+
     candidates = sorted(
-        (
-            user
-            for user in company_users
-            if user.role == HQ_MANAGER
-            and user.company_id == company.id
-            and classify_employer(user, company, (), obsolete_company_ids) is ScopeSet.G
-        ),
+        (user for user in company_users if user.role == HQ_MANAGER and user.company_id == company.id and in_g(user)),
         key=_seniority,
     )
     candidate_ids = tuple(user.id for user in candidates)

@@ -38,14 +38,13 @@ def _sync_loaded(
     user_ids: Sequence[int],
     batch: EmployerBatchFacts,
 ) -> BatchResult:
-    rules = dbs.rules
     return process_batch(
         dbs.platform,
         user_ids,
         batch.facts,
         user_id_of=lambda facts: facts.user.id,
-        classify=lambda facts: facts.scope_set(rules.obsolete_company_ids),
-        plan=partial(plan_employer, companies=batch.companies, tz=rules.timezone),
+        classify=lambda facts: batch.scope_sets[facts.user.id],
+        plan=partial(plan_employer, companies=batch.companies, tz=dbs.rules.timezone),
         write=write_employer_plans,
         reporter=reporter,
         scope_keys=tuple(empty_scope_counts()),
