@@ -12,6 +12,7 @@ written (no constraints, no defaults) and emptied at each use and at every commi
 import io
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,8 +60,9 @@ def _encoder(column: sa.Column):
     return copy_value
 
 
-def staging_table(table: sa.Table, columns: Sequence[str]) -> sa.Table:
-    """A temporary table with ``columns`` of ``table``, of the same types."""
+@lru_cache(maxsize=64)
+def staging_table(table: sa.Table, columns: tuple[str, ...]) -> sa.Table:
+    """A temporary table with ``columns`` of ``table``, of the same types (one object per shape)."""
     return sa.Table(
         f"_staging_{table.name}",
         sa.MetaData(),
@@ -71,7 +73,7 @@ def staging_table(table: sa.Table, columns: Sequence[str]) -> sa.Table:
 
 def stage_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> sa.Table:
     """Empty the session's staging table of ``table`` and ``COPY`` ``rows`` into it."""
-    staging = staging_table(table, columns)
+    staging = staging_table(table, tuple(columns))
     # Text stays unbounded in the staging table: a value too long for its column is then
     # rejected by the statement that writes the real table, as on the VALUES path.
     selected = (f"{name}::text AS {name}" if isinstance(table.c[name].type, sa.String) else name for name in columns)

@@ -44,6 +44,9 @@ def pipelined(
     ``defer`` every e-mail claim is decided here, so the claims are written together: one chunk.
     """
     chunks = list(batched(user_ids, WRITE_CHUNK if defer is not None else max(len(user_ids), 1)))
+    if len(chunks) == 1:
+        # Nothing to overlap (JIT, the settling step, a small run): a thread would only cost its start.
+        return process(chunks[0], load(chunks[0]))
     results = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jodgig-reader") as reader:
         upcoming = reader.submit(load, chunks[0]) if chunks else None
