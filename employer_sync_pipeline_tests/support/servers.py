@@ -1,5 +1,6 @@
 """Fresh MariaDB and PostgreSQL databases per test, built from the spec DDL files."""
 
+import importlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ def require_jodgig_driver(driver: str) -> None:
     if driver != "mysqldb":
         return
     try:
-        import MySQLdb  # noqa: F401
+        importlib.import_module("MySQLdb")
     except ImportError as error:
         _missing(f"the mysqlclient extra is not installed ({error}); apt-get install libmariadb-dev pkg-config, "
                  "then pip install -e '.[mysqlclient]'")
