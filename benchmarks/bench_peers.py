@@ -1,6 +1,6 @@
 """This project beside its peers, dlt and Sling, on the same JodGig data, in one invocation.
 
-    python -m benchmarks.bench_peers --scale 30
+    python -m benchmarks.bench_peers --scale 30 [--jodgig-driver mysqldb]
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``). Generates the demo data set at the
 scale into a fresh MariaDB database as ``bench_sync`` does, then measures, each in its own
@@ -42,7 +42,8 @@ from employer_sync_pipeline_tests.support import servers
 from ._jodgig_changes import Changes, apply_changes, delete_outlet_links
 from ._peer_common import JODGIG_TABLES, require_bench_extra
 from .bench_sync import (
-    PROJECT_ROOT, RESULTS_FILE, Measurement, _now, job_env, load_demo_data, machine, measure_job, run_child,
+    JODGIG_DRIVER_OPTION, PROJECT_ROOT, RESULTS_FILE, Measurement, _now, job_env, load_demo_data, machine,
+    measure_job, run_child,
 )  # fmt: skip
 
 PEERS_RESULTS_FILE = RESULTS_FILE.parent / "peers_latest.json"
@@ -192,7 +193,7 @@ def _column_types(conn: sa.Connection, schema: str) -> dict[str, dict[str, str]]
     return types
 
 
-def run_benchmark(scale: int) -> dict:
+def run_benchmark(scale: int, jodgig_driver: str) -> dict:
     """Everything, on fresh databases dropped at the end; returns the figures."""
     jodgig, platform, peers_db = (
         servers.create_jodgig_database(), servers.create_platform_database(), servers.create_platform_database()
@@ -201,7 +202,7 @@ def run_benchmark(scale: int) -> dict:
         summary, repaired = load_demo_data(jodgig, scale)
         with tempfile.TemporaryDirectory(prefix="bench_peers_") as work_dir:
             runs, written, changes = measure_project(
-                jodgig, platform, job_env(jodgig, platform, work_dir), summary.employers
+                jodgig, platform, job_env(jodgig, platform, work_dir, jodgig_driver), summary.employers
             )
             env = {"JODGIG_DATABASE_URL": jodgig.reader_url, "PEERS_DATABASE_URL": peers_db.url}
             copied = jodgig_rows(jodgig.writer)
@@ -209,7 +210,8 @@ def run_benchmark(scale: int) -> dict:
             deleted = delete_outlet_links(jodgig.writer, DELETED_OUTLET_LINKS)
             runs += [measure_peer(peer, NO_OP, env, work_dir) for peer in PEERS]
         return {
-            "scale": scale, "machine": machine(jodgig.writer, platform.engine), "versions": peer_versions(),
+            "scale": scale, "jodgig_driver": jodgig_driver, "machine": machine(jodgig.writer, platform.engine),
+            "versions": peer_versions(),
             "data_set": asdict(summary), "repaired_emails": repaired, "project_rows_written": written,
             "changes": changes,
             "jodgig_rows": {"copied": copied, "after_deletes": jodgig_rows(jodgig.writer)},
@@ -228,8 +230,8 @@ def peer_versions() -> dict[str, str]:
 def report(figures: dict) -> None:
     """Print the table and what the copies hold."""
     data, versions = figures["data_set"], figures["versions"]
-    click.echo(f"scale {figures['scale']}: {data['employers']:,} employers, {data['talents']:,} talents; "
-               f"the five JodGig tables held {sum(figures['jodgig_rows']['copied'].values()):,} rows; "
+    click.echo(f"scale {figures['scale']}, this project reading JodGig through {figures['jodgig_driver']}: "
+               f"{data['employers']:,} employers, {data['talents']:,} talents; the five JodGig tables held {sum(figures['jodgig_rows']['copied'].values()):,} rows; "
                f"{figures['repaired_emails']} employer e-mails were repaired first, as bench_sync does")
     click.echo(f"dlt {versions['dlt']} (connectorx {versions['connectorx']}, pyarrow {versions['pyarrow']}), "
                f"Sling {versions['sling-linux-amd64']}\n")
@@ -272,11 +274,12 @@ def write_json(figures: dict, started_at: str) -> None:
 
 @click.command()
 @click.option("--scale", default=1, show_default=True, help="Scale factor of the demo data set.")
-def main(scale: int) -> None:
+@JODGIG_DRIVER_OPTION
+def main(scale: int, jodgig_driver: str) -> None:
     """This project beside dlt and Sling on the same JodGig data (needs: pip install -e '.[bench]')."""
     require_bench_extra()
     started_at, started = _now(), time.perf_counter()
-    figures = run_benchmark(scale)
+    figures = run_benchmark(scale, jodgig_driver)
     report(figures)
     write_json(figures, started_at)
     took = time.perf_counter() - started

@@ -1,6 +1,6 @@
 """The batch syncs side by side, MariaDB → PostgreSQL, at a scale of the demo data set.
 
-    python -m benchmarks.bench_sync --scale 30 [--baseline-limit 5000] [--batch-size N]
+    python -m benchmarks.bench_sync --scale 30 [--baseline-limit 5000] [--batch-size N] [--jodgig-driver mysqldb]
 
 Each measurement is its own process (``_job_subprocess``, ``_baseline``), in this
 order: an empty job (the floor), the full employer sync, an incremental run with
@@ -174,9 +174,18 @@ def machine(*engines: sa.Engine) -> dict:
     }
 
 
-def job_env(jodgig: servers.JodgigTestDatabase, platform: servers.PlatformTestDatabase, home: str) -> dict[str, str]:
+#: ``--jodgig-driver``: how this project's runs read JodGig (mysqldb: the ``mysqlclient`` extra).
+JODGIG_DRIVER_OPTION = click.option(
+    "--jodgig-driver", type=click.Choice(servers.JODGIG_DRIVERS), default="pymysql", show_default=True,
+    help="The driver this project's runs read JodGig with (mysqldb: pip install -e '.[mysqlclient]').",
+)
+
+
+def job_env(
+    jodgig: servers.JodgigTestDatabase, platform: servers.PlatformTestDatabase, home: str, jodgig_driver: str = "pymysql"
+) -> dict[str, str]:
     return {
-        "JODGIG_DATABASE_URL": jodgig.reader_url,
+        "JODGIG_DATABASE_URL": servers.with_jodgig_driver(jodgig.reader_url, jodgig_driver),
         "PLATFORM_DATABASE_URL": platform.url,
         "JODGIG_OBSOLETE_COMPANY_IDS": ",".join(map(str, sorted(DEMO_OBSOLETE_COMPANY_IDS))),
         "DAGSTER_HOME": home,
@@ -203,14 +212,14 @@ def load_demo_data(jodgig: servers.JodgigTestDatabase, scale: int) -> tuple[Demo
     return summary, repaired
 
 
-def run_benchmark(scale: int, baseline_limit: int, batch_size: int | None) -> dict:
+def run_benchmark(scale: int, baseline_limit: int, batch_size: int | None, jodgig_driver: str) -> dict:
     """Everything, on fresh databases dropped at the end; returns the figures."""
     jodgig, platform = servers.create_jodgig_database(), servers.create_platform_database()
     baseline_platform = None
     try:
         summary, repaired = load_demo_data(jodgig, scale)
         with tempfile.TemporaryDirectory(prefix="bench_sync_dagster_home_") as home:
-            env = job_env(jodgig, platform, home)
+            env = job_env(jodgig, platform, home, jodgig_driver)
             runs = [
                 measure_job("empty job", "empty", env, batch_size, platform.engine),
                 measure_job("full employer sync", "employer", env, batch_size, platform.engine),
@@ -223,11 +232,11 @@ def run_benchmark(scale: int, baseline_limit: int, batch_size: int | None) -> di
             explain_sql, explain = explain_incremental_selection(jodgig.writer)
             runs.append(measure_job("full talent sync", "talent", env, batch_size, platform.engine))
             baseline_platform = servers.create_platform_database()
-            runs.append(measure_baseline(job_env(jodgig, baseline_platform, home), baseline_limit))
+            runs.append(measure_baseline(job_env(jodgig, baseline_platform, home, jodgig_driver), baseline_limit))
             with baseline_platform.engine.connect() as conn:
                 baseline_rows = platform_totals(conn)
         return {
-            "scale": scale, "batch_size": batch_size, "baseline_limit": baseline_limit,
+            "scale": scale, "batch_size": batch_size, "baseline_limit": baseline_limit, "jodgig_driver": jodgig_driver,
             "machine": machine(jodgig.writer, platform.engine), "data_set": asdict(summary),
             "repaired_emails": repaired, "changes": changes, "runs": runs,
             "explain_sql": explain_sql, "explain": explain,
@@ -244,7 +253,8 @@ def report(figures: dict) -> None:
     """Print the table, the notes that go with it, and the EXPLAIN."""
     runs, changes, data = figures["runs"], figures["changes"], figures["data_set"]
     after_changes, baseline = runs[3], runs[-1]
-    click.echo(f"scale {figures['scale']}: {data['employers']:,} employers, {data['talents']:,} talents; "
+    click.echo(f"scale {figures['scale']}, JodGig read through {figures['jodgig_driver']}: "
+               f"{data['employers']:,} employers, {data['talents']:,} talents; "
                f"{figures['repaired_emails']} employer e-mails the sync would reject (invalid, duplicate, NULL) "
                "were repaired first, so every run succeeds and the watermark advances")
     click.echo(f"1% changes: {changes.summary()}; the incremental run selected {after_changes.records:,}\n")
@@ -281,9 +291,10 @@ def write_json(figures: dict, started_at: str) -> None:
 @click.option("--scale", default=1, show_default=True, help="Scale factor of the demo data set.")
 @click.option("--baseline-limit", default=5000, show_default=True, help="Most employers the baseline is timed on.")
 @click.option("--batch-size", type=int, help="fan_out_batches batch_size (incremental runs); default: the job's own.")
-def main(scale: int, baseline_limit: int, batch_size: int | None) -> None:
+@JODGIG_DRIVER_OPTION
+def main(scale: int, baseline_limit: int, batch_size: int | None, jodgig_driver: str) -> None:
     started_at, started = _now(), time.perf_counter()
-    figures = run_benchmark(scale, baseline_limit, batch_size)
+    figures = run_benchmark(scale, baseline_limit, batch_size, jodgig_driver)
     report(figures)
     write_json(figures, started_at)
     took = time.perf_counter() - started

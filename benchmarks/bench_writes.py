@@ -1,11 +1,12 @@
-"""The PostgreSQL write path: ``COPY`` + staging table against multi-row VALUES, on the same rows.
+"""The PostgreSQL write path: ``COPY`` + staging table against one array parameter per column
+(``unnest``), on the same rows.
 
     python -m benchmarks.bench_writes [--rows 5000] [--repeat 5]
 
 On a fresh platform database, for each path: insert ``--rows`` employer identities, upsert them
 again unchanged (the no-op a re-run is), then with every name changed. Each figure is the best
-wall time of ``--repeat`` rounds, the two paths alternated within each round, so that other load
-on the machine hits both.
+wall time of ``--repeat`` rounds, with this process's CPU time of that round beside it, the two
+paths alternated within each round, so that other load on the machine hits both.
 """
 
 import time
@@ -21,6 +22,7 @@ from employer_sync_pipeline.db import upsert
 from employer_sync_pipeline.db.engines import create_platform_engine
 from employer_sync_pipeline.db.platform_tables import identities_users
 from employer_sync_pipeline.domain.mapping import IdentityRow
+from employer_sync_pipeline.settings import Settings
 from employer_sync_pipeline_tests.support import servers
 
 _T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
@@ -33,14 +35,15 @@ def identity_rows(count: int, name: str) -> list[IdentityRow]:
     ]
 
 
-def timed(engine: sa.Engine, rows: list[IdentityRow]) -> float:
-    started = time.perf_counter()
+def timed(engine: sa.Engine, rows: list[IdentityRow]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one upsert."""
+    started, cpu = time.perf_counter(), time.process_time()
     with engine.begin() as conn:
         identities.upsert_identities(conn, rows)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
-def one_round(engine: sa.Engine, count: int) -> dict[str, float]:
+def one_round(engine: sa.Engine, count: int) -> dict[str, tuple[float, float]]:
     figures = {}
     with engine.begin() as conn:
         conn.execute(sa.delete(identities_users))
@@ -55,26 +58,30 @@ def one_round(engine: sa.Engine, count: int) -> dict[str, float]:
 @click.option("--repeat", default=5, show_default=True)
 def main(rows: int, repeat: int) -> None:
     platform = servers.create_platform_database()
-    engine = create_platform_engine(platform.url)
-    paths: dict[str, Callable[[], dict[str, float]]] = {
+    engine = create_platform_engine(platform.url, Settings.from_env().limits)
+    paths: dict[str, Callable[[], dict[str, tuple[float, float]]]] = {
         "COPY + staging": lambda: one_round(engine, rows),
-        "multi-row VALUES": lambda: _without_copy(lambda: one_round(engine, rows)),
+        "unnest parameters": lambda: _without_copy(lambda: one_round(engine, rows)),
     }
-    best: dict[str, dict[str, float]] = {}
+    best: dict[str, dict[str, tuple[float, float]]] = {}
     try:
         for _ in range(repeat):
             for path, run in paths.items():
-                for case, seconds in run().items():
-                    best.setdefault(path, {})[case] = min(seconds, best.get(path, {}).get(case, float("inf")))
+                for case, figures in run().items():
+                    path_best = best.setdefault(path, {})
+                    path_best[case] = min(figures, path_best.get(case, (float("inf"), 0.0)))
     finally:
         engine.dispose()
         servers.drop_platform_database(platform)
-    for path, figures in best.items():
-        click.echo(f"{path:18} " + ", ".join(f"{case} {seconds * 1000:,.0f} ms" for case, seconds in figures.items())
-                   + f"  ({rows:,} identities, best of {repeat})")
+    for path, cases in best.items():
+        click.echo(
+            f"{path:18} "
+            + ", ".join(f"{case} {wall * 1000:,.0f} ms (CPU {cpu * 1000:,.0f})" for case, (wall, cpu) in cases.items())
+            + f"  ({rows:,} identities, best of {repeat})"
+        )
 
 
-def _without_copy(run: Callable[[], dict[str, float]]) -> dict[str, float]:
+def _without_copy(run: Callable[[], dict[str, tuple[float, float]]]) -> dict[str, tuple[float, float]]:
     with mock.patch.object(upsert, "COPY_MIN_ROWS", float("inf")):
         return run()
 

@@ -41,6 +41,12 @@ _URL_EXAMPLES = {
     "PLATFORM_DATABASE_URL": "postgresql+psycopg2://sync:password@db-host:5432/platform",
 }
 
+#: Optional drivers the project supports, and how to install them (docs/configuration.md).
+_DRIVER_INSTALLS = {
+    ("mysql", "mysqldb"): "install the project's mysqlclient extra, pip install -e '.[mysqlclient]' (it builds "
+    "against libmariadb-dev and pkg-config; docs/configuration.md), or use the default driver, mysql+pymysql://",
+}
+
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable, never a secret."""
@@ -198,9 +204,10 @@ def _database_url(env: Mapping[str, str], name: str) -> str | None:
     try:
         url.get_dialect().import_dbapi()
     except (sa.exc.NoSuchModuleError, ImportError):
+        driver = url.get_driver_name()
         raise SettingsError(
-            f"{name} asks for the driver {url.get_driver_name()!r}, which is not installed; "
-            f"name the driver explicitly, e.g. {example}"
+            f"{name} asks for the driver {driver!r}, which is not installed; "
+            + _DRIVER_INSTALLS.get((backend, driver), f"name the driver explicitly, e.g. {example}")
         ) from None
     return raw
 

@@ -9,10 +9,10 @@ The staging table is a temporary table of the session, created once with only th
 written (no constraints, no defaults) and emptied at each use and at every commit.
 """
 
-import functools
 import io
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,13 +60,9 @@ def _encoder(column: sa.Column):
     return copy_value
 
 
-@functools.cache
+@lru_cache(maxsize=64)
 def staging_table(table: sa.Table, columns: tuple[str, ...]) -> sa.Table:
-    """A temporary table with ``columns`` of ``table``, of the same types.
-
-    One object per shape: a statement over it is then compiled once per process, where a new
-    object each time would fill the engine's compiled cache with one copy per batch.
-    """
+    """A temporary table with ``columns`` of ``table``, of the same types (one object per shape)."""
     return sa.Table(
         f"_staging_{table.name}",
         sa.MetaData(),

@@ -1,12 +1,15 @@
 """Engines for JodGig (read-only) and the platform, every wait bounded (SPEC §8, §10)."""
 
+import errno
 import math
+import re
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from .jodgig_reads import install_cheap_datetimes
+from .jodgig_reads import install_cheap_datetimes, mysqldb_conversions
 from .limits import ConnectionLimits
 from .timeouts import DatabaseTimeout, TimeoutPolicy, timeout_message, wait_kind
 
@@ -16,6 +19,9 @@ _POOL_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 APPLICATION_NAME = "employer_sync_pipeline"
 JODGIG_SETTING = "JODGIG_DATABASE_URL"
 PLATFORM_SETTING = "PLATFORM_DATABASE_URL"
+_READ_DEADLINE = "employer_sync_pipeline.read_deadline"
+# libmariadb's connect and handshake timeouts: "... (110)", "... system error: 110".
+_ETIMEDOUT = re.compile(rf"\({errno.ETIMEDOUT}\)|system error: {errno.ETIMEDOUT}\b")
 
 
 def describe_url(url: str) -> str:
@@ -25,14 +31,10 @@ def describe_url(url: str) -> str:
 
 def create_jodgig_engine(url: str, limits: ConnectionLimits) -> Engine:
     """A read-only engine: every session refuses writes, and every wait is bounded."""
-    dialect = make_url(url).get_backend_name()
+    parsed = make_url(url)
+    dialect = parsed.get_backend_name()
     if dialect == "mysql":
-        # The handshake is read with read_timeout, so connect with the connect limit; each
-        # session then gets the statement limit (see _mysql_session).
-        connect_args = {"connect_timeout": limits.connect, "read_timeout": limits.connect,
-                        "write_timeout": limits.connect}
-        engine = sa.create_engine(url, connect_args=connect_args, **_POOL_OPTIONS)
-        sa.event.listen(engine, "connect", lambda dbapi_conn, _record: _mysql_session(dbapi_conn, limits))
+        engine = _create_mysql_engine(url, parsed.get_driver_name(), limits)
     elif dialect == "sqlite":
         engine = sa.create_engine(url, connect_args={"timeout": limits.jodgig_statement}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_query_only)
@@ -43,6 +45,48 @@ def create_jodgig_engine(url: str, limits: ConnectionLimits) -> Engine:
                            limits.connect_setting)
     _translate_timeouts(engine, policy)
     return engine
+
+
+def _create_mysql_engine(url: str, driver: str, limits: ConnectionLimits) -> Engine:
+    """pymysql (the default) or mysqlclient: the same read-only session, limits and decoded values."""
+    if driver == "pymysql":
+        # The handshake is read with read_timeout, so connect with the connect limit; each
+        # session then gets the statement limit (see _pymysql_session).
+        connect_args = {"connect_timeout": limits.connect, "read_timeout": limits.connect,
+                        "write_timeout": limits.connect}
+        on_connect = _pymysql_session
+    elif driver == "mysqldb":
+        connect_args = _mysqldb_connect_args(url, limits)
+        on_connect = _mysql_session
+    else:
+        raise NotImplementedError(
+            f"{JODGIG_SETTING}: the driver {driver!r} is not supported; use mysql+pymysql:// (the default) "
+            "or mysql+mysqldb:// (the mysqlclient extra, docs/configuration.md)"
+        )
+    engine = sa.create_engine(url, connect_args=connect_args, **_POOL_OPTIONS)
+    sa.event.listen(engine, "connect", lambda dbapi_conn, _record: on_connect(dbapi_conn, limits))
+    if driver == "mysqldb":
+        _stamp_read_deadlines(engine, mysqldb_read_timeout(limits))
+    return engine
+
+
+def _mysqldb_connect_args(url: str, limits: ConnectionLimits) -> dict:
+    """mysqlclient's limits, in whole seconds, and pymysql's DATETIME values.
+
+    libmariadb bounds the handshake by ``connect_timeout``, but its read timeout is fixed when it
+    connects: a read may take as long as a statement may run, plus the connect limit (pymysql's
+    after the session is set up). The charset is pymysql's default unless the URL names one.
+    """
+    args = {"connect_timeout": _whole_seconds(limits.connect), "read_timeout": mysqldb_read_timeout(limits),
+            "write_timeout": _whole_seconds(limits.connect), "conv": mysqldb_conversions()}
+    if "charset" not in make_url(url).query:
+        args["charset"] = "utf8mb4"
+    return args
+
+
+def mysqldb_read_timeout(limits: ConnectionLimits) -> int:
+    """The seconds mysqlclient waits for any one read of a JodGig session."""
+    return _whole_seconds(limits.jodgig_statement + limits.connect)
 
 
 def create_platform_engine(url: str, limits: ConnectionLimits, application_name: str = APPLICATION_NAME) -> Engine:
@@ -101,6 +145,7 @@ def sqlite_url(path: Path) -> str:
 
 
 def _mysql_session(dbapi_connection, limits: ConnectionLimits) -> None:
+    """Read-only, with the statement and lock limits: on either driver (both are DB-API, ``%s`` style)."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("SET SESSION TRANSACTION READ ONLY")
@@ -108,17 +153,30 @@ def _mysql_session(dbapi_connection, limits: ConnectionLimits) -> None:
         cursor.execute(*mysql_session_limits(cursor.fetchone()[0], limits))
     finally:
         cursor.close()
+
+
+def _pymysql_session(dbapi_connection, limits: ConnectionLimits) -> None:
+    _mysql_session(dbapi_connection, limits)
     # pymysql has no public setter: from now on a read may take as long as a statement may run,
     # plus the connect limit for a server that stopped answering.
     dbapi_connection._read_timeout = limits.jodgig_statement + limits.connect
     install_cheap_datetimes(dbapi_connection)
 
 
+def _stamp_read_deadlines(engine: Engine, read_timeout: int) -> None:
+    """Note when each statement's read timeout can have fired, for :func:`wait_kind`."""
+
+    def stamp(conn, _cursor, _statement, _parameters, _context, _executemany):
+        conn.info[_READ_DEADLINE] = time.monotonic() + read_timeout
+
+    sa.event.listen(engine, "before_cursor_execute", stamp)
+
+
 def _translate_timeouts(engine: Engine, policy: TimeoutPolicy) -> None:
     """Raise :class:`DatabaseTimeout` with an actionable message instead of the driver's error."""
 
     def handle_error(context):
-        kind = wait_kind(engine.dialect.name, context.original_exception)
+        kind = wait_kind(engine.dialect.name, context.original_exception, _read_deadline_passed(context))
         if context.connection is None or context.is_pre_ping:
             if kind is not None or _is_connect_timeout(context.original_exception):
                 return DatabaseTimeout(
@@ -134,9 +192,16 @@ def _translate_timeouts(engine: Engine, policy: TimeoutPolicy) -> None:
     sa.event.listen(engine, "handle_error", handle_error)
 
 
+def _read_deadline_passed(context) -> bool:
+    if context.connection is None:
+        return False
+    return time.monotonic() >= context.connection.info.get(_READ_DEADLINE, math.inf)
+
+
 def _is_connect_timeout(error: BaseException) -> bool:
     text = str(error).lower()
-    return "timed out" in text or "timeout expired" in text
+    # libmariadb (mysqlclient) gives the OS error instead: ETIMEDOUT, at connect or in the handshake.
+    return "timed out" in text or "timeout expired" in text or _ETIMEDOUT.search(text) is not None
 
 
 def _millis(seconds: float) -> int:
@@ -144,7 +209,7 @@ def _millis(seconds: float) -> int:
 
 
 def _whole_seconds(seconds: float) -> int:
-    """Drivers that take whole seconds get the limit rounded up (libpq wants at least 2)."""
+    """Drivers that take whole seconds (libpq, mysqlclient) get the limit rounded up (libpq wants at least 2)."""
     return max(2, math.ceil(seconds))
 
 

@@ -13,7 +13,8 @@ STATEMENT = "statement"
 SILENT = "silent"
 
 # MySQL/MariaDB: lock wait timeout (metadata and row locks), MariaDB max_statement_time,
-# MySQL max_execution_time; 2013 is the client's read timeout ("Lost connection ... timed out").
+# MySQL max_execution_time; 2013 is the client's read timeout ("Lost connection ..."), the same
+# server numbers under pymysql and mysqlclient.
 _MYSQL_CODES = {1205: LOCK, 1969: STATEMENT, 3024: STATEMENT}
 _MYSQL_LOST_CONNECTION = 2013
 # PostgreSQL SQLSTATEs: lock_not_available (lock_timeout), query_canceled (statement_timeout).
@@ -55,11 +56,15 @@ class TimeoutPolicy:
     connect_setting: str = "DB_CONNECT_TIMEOUT_SECONDS"
 
 
-def wait_kind(dialect: str, error: BaseException) -> str | None:
-    """LOCK, STATEMENT or SILENT when ``error`` is a driver error for a limit that fired; else None."""
+def wait_kind(dialect: str, error: BaseException, read_deadline_passed: bool = False) -> str | None:
+    """LOCK, STATEMENT or SILENT when ``error`` is a driver error for a limit that fired; else None.
+
+    pymysql says "timed out" when its read timeout fires; mysqlclient reports a bare lost
+    connection, as for a killed one, so its caller says whether the read waited its whole limit.
+    """
     if dialect == "mysql":
         code = error.args[0] if error.args and isinstance(error.args[0], int) else None
-        if code == _MYSQL_LOST_CONNECTION and "timed out" in str(error):
+        if code == _MYSQL_LOST_CONNECTION and ("timed out" in str(error) or read_deadline_passed):
             return SILENT
         return _MYSQL_CODES.get(code)
     if dialect == "postgresql":

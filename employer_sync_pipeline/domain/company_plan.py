@@ -12,7 +12,7 @@ from typing import Protocol
 
 from .organisation import Membership, OwnerResolution, resolve_owner_with_reason
 from .records import Company, Outlet, ScopeUser
-from .scope import is_company_live
+from .scope import ScopeSet, is_company_live
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,12 @@ def company_facts(
     hq_managers: Iterable[ScopeUser],
     obsolete_company_ids: frozenset[int],
     previous_companies: Sequence[Company] = (),
+    scope_sets: Mapping[int, ScopeSet] | None = None,
 ) -> CompanyFacts:
-    """Group the live companies' outlets and resolve each one's owner over all its HQ managers."""
+    """Group the live companies' outlets and resolve each one's owner over all its HQ managers.
+
+    ``scope_sets``: the sets the batch decided for its own users, which are not decided again.
+    """
     outlets_by_company: dict[int, list[Outlet]] = {}
     for outlet in outlets:
         outlets_by_company.setdefault(outlet.company_id, []).append(outlet)
@@ -56,7 +60,7 @@ def company_facts(
     for manager in hq_managers:
         managers_by_company.setdefault(manager.company_id, []).append(manager)
     resolutions = {
-        cid: resolve_owner_with_reason(company, managers_by_company.get(cid, ()), obsolete_company_ids)
+        cid: resolve_owner_with_reason(company, managers_by_company.get(cid, ()), obsolete_company_ids, scope_sets)
         for cid, company in live.items()
     }
     return CompanyFacts(
@@ -78,17 +82,40 @@ class CompanyPlan:
 
     ``organisations``: upserted active, the companies the plans are members of.
     ``owners``: every live touched company, members or not, with its resolved owner.
+    ``previous_company_ids``: companies where the platform still has the batch's memberships;
+    every part of a batch touches them.
     """
 
     organisations: tuple[Company, ...]
     deactivated_company_ids: frozenset[int]
     live_outlets: tuple[Outlet, ...]
-    deactivated_outlet_ids: tuple[int, ...]
+    dead_outlets: tuple[Outlet, ...]
     owners: Mapping[int, int | None]
+    previous_company_ids: frozenset[int] = frozenset()
 
     @property
     def member_company_ids(self) -> frozenset[int]:
         return frozenset(c.id for c in self.organisations)
+
+    @property
+    def deactivated_outlet_ids(self) -> tuple[int, ...]:
+        return tuple(o.id for o in self.dead_outlets)
+
+    def restricted_to(self, plans: Sequence[CompanyTouchingPlan]) -> "CompanyPlan":
+        """The part of this plan that ``plans`` (some of the plans it was made for) touch.
+
+        Nothing is decided again: the companies, outlets and owners are this plan's, filtered.
+        """
+        touched = {c.id for plan in plans for c in plan.related_companies} | self.previous_company_ids
+        members = {m.company_id for plan in plans for m in plan.memberships}
+        return CompanyPlan(
+            organisations=tuple(c for c in self.organisations if c.id in members),
+            deactivated_company_ids=self.deactivated_company_ids & touched,
+            live_outlets=tuple(o for o in self.live_outlets if o.company_id in members),
+            dead_outlets=tuple(o for o in self.dead_outlets if o.company_id in members),
+            owners={cid: owner for cid, owner in self.owners.items() if cid in touched},
+            previous_company_ids=self.previous_company_ids,
+        )
 
 
 def plan_companies(plans: Sequence[CompanyTouchingPlan], facts: CompanyFacts) -> CompanyPlan:
@@ -107,6 +134,7 @@ def plan_companies(plans: Sequence[CompanyTouchingPlan], facts: CompanyFacts) ->
         organisations=tuple(touched[cid] for cid in member_ids),
         deactivated_company_ids=frozenset(touched.keys() - facts.live_ids),
         live_outlets=tuple(o for o in outlets if o.is_live),
-        deactivated_outlet_ids=tuple(o.id for o in outlets if not o.is_live),
+        dead_outlets=tuple(o for o in outlets if not o.is_live),
         owners={cid: facts.owners.get(cid) for cid in sorted(live)},
+        previous_company_ids=frozenset(c.id for c in facts.previous_companies),
     )

@@ -1,8 +1,9 @@
 """What one employer should become in the platform, from its JodGig facts."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .company_plan import CompanyFacts
+from .company_plan import CompanyFacts, CompanyPlan, plan_companies
 from .mapping import IdentityRow, map_identity
 from .organisation import Membership, live_companies_of, plan_memberships, plan_outlet_assignments
 from .records import Company, JodgigUser, Outlet, ScopeUser
@@ -14,12 +15,18 @@ EMPLOYER = "employer"
 
 @dataclass(frozen=True, slots=True)
 class EmployerFacts:
-    """Everything JodGig says about one employer that the sync needs."""
+    """Everything JodGig says about one employer that the sync needs.
+
+    ``pivot_company_ids`` and ``linked_outlet_ids`` are the user's pivot and ``outlet_user`` rows as
+    read, existing or not; ``linked_outlets`` are those of them that can become assignments.
+    """
 
     user: JodgigUser | ScopeUser
     company: Company | None
     pivot_companies: tuple[Company | None, ...]
     linked_outlets: tuple[Outlet, ...]
+    pivot_company_ids: tuple[int, ...] = ()
+    linked_outlet_ids: tuple[int, ...] = ()
 
     def scope_set(self, obsolete_company_ids: frozenset[int]) -> ScopeSet:
         return classify_employer(self.user, self.company, self.pivot_companies, obsolete_company_ids)
@@ -62,3 +69,26 @@ def plan_employer(
         outlet_ids=plan_outlet_assignments(facts.user, scope_set, facts.linked_outlets),
         related_companies=facts.related_companies(),
     )
+
+
+@dataclass(frozen=True)
+class EmployerChunkPlan:
+    """Employer plans written together, and what they do to companies: decided once, applied by the writer."""
+
+    plans: tuple[EmployerPlan, ...]
+    companies: CompanyPlan
+
+    def __len__(self) -> int:
+        return len(self.plans)
+
+    def halves(self) -> tuple["EmployerChunkPlan", "EmployerChunkPlan"]:
+        """Two parts for isolation to write apart, each with its share of the company plan."""
+        middle = len(self.plans) // 2
+        return tuple(
+            EmployerChunkPlan(part, self.companies.restricted_to(part))
+            for part in (self.plans[:middle], self.plans[middle:])
+        )
+
+
+def plan_employer_chunk(plans: Sequence[EmployerPlan], companies: CompanyFacts) -> EmployerChunkPlan:
+    return EmployerChunkPlan(tuple(plans), plan_companies(plans, companies))

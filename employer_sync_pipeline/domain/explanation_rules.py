@@ -20,9 +20,9 @@ from .explanation import (
     UserFacts,
 )
 from .mapping import IdentityRow
-from .organisation import Membership, OwnerReason, OwnerResolution
+from .organisation import Membership, OwnerReason, OwnerResolution, role_difference
 from .records import Company, JodgigUser, Outlet
-from .scope import HQ_MANAGER, OUTLET_MANAGER, ScopeSet, is_company_live
+from .scope import HQ_MANAGER, OUTLET_MANAGER, ScopeSet
 from .talent import TalentSet
 
 #: The rule of each set, numbered in the order SPEC §2 checks them (first match wins).
@@ -61,12 +61,15 @@ def user_facts(user: JodgigUser) -> UserFacts:
     )  # fmt: skip
 
 
-def company_facts(company_id: int, company: Company | None, obsolete_company_ids: frozenset[int]) -> CompanyFacts:
+def company_facts(
+    company_id: int, company: Company | None, obsolete_company_ids: frozenset[int], live_ids: Collection[int]
+) -> CompanyFacts:
+    """What explain shows of a company; ``live_ids`` as the batch decided them."""
     if company is None:
         return CompanyFacts(company_id, False, None, None, None, company_id in obsolete_company_ids, False, None)
     return CompanyFacts(
         company_id, True, company.name, company.status, company.deleted_at, company_id in obsolete_company_ids,
-        is_company_live(company, obsolete_company_ids), company.owner_user_id,
+        company_id in live_ids, company.owner_user_id,
     )  # fmt: skip
 
 
@@ -136,18 +139,13 @@ def compare_memberships(
     if wanted is None:
         return MembershipComparison(None, platform, (), (), ())
     wanted = tuple(sorted(wanted, key=lambda m: m.company_id))
-    roles = {m.company_id: m.role for m in platform}
-    wanted_ids = {m.company_id for m in wanted}
+    difference = role_difference({m.company_id: m.role for m in wanted}, {m.company_id: m.role for m in platform})
     return MembershipComparison(
         wanted=wanted,
         platform=platform,
-        to_add=tuple(m for m in wanted if m.company_id not in roles),
-        to_delete=tuple(m.company_id for m in platform if m.company_id not in wanted_ids),
-        role_changes=tuple(
-            RoleChange(m.company_id, roles[m.company_id], m.role)
-            for m in wanted
-            if m.company_id in roles and roles[m.company_id] != m.role
-        ),
+        to_add=tuple(m for m in wanted if m.company_id in difference.added),
+        to_delete=difference.deleted,
+        role_changes=tuple(RoleChange(*change) for change in difference.changed),
     )
 
 

@@ -1,9 +1,10 @@
 """Owners, memberships and outlet assignments of an employer (SPEC §3.2–3.4)."""
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Generic, TypeVar
 
 from .mapping import is_timestamp
 from .records import Company, JodgigUser, Outlet, ScopeUser
@@ -45,21 +46,24 @@ def resolve_owner_per_company(
 
 
 def resolve_owner_with_reason(
-    company: Company, company_users: Iterable[JodgigUser | ScopeUser], obsolete_company_ids: frozenset[int]
+    company: Company,
+    company_users: Iterable[JodgigUser | ScopeUser],
+    obsolete_company_ids: frozenset[int],
+    scope_sets: Mapping[int, ScopeSet] | None = None,
 ) -> OwnerResolution:
     """The owner rule, with its reason: candidates are the company's ``HQ_MANAGER`` users in set G.
 
     ``companies.owner_user_id`` wins when it is a candidate; otherwise the
-    earliest ``created_at``, ties to the lowest id.
+    earliest ``created_at``, ties to the lowest id. ``scope_sets`` are sets the caller has
+    decided already (a batch's own users): only the other users are classified here.
     """
+
+    def in_g(user: JodgigUser | ScopeUser) -> bool:
+        scope_set = (scope_sets or {}).get(user.id) or classify_employer(user, company, (), obsolete_company_ids)
+        return scope_set is ScopeSet.G
+
     candidates = sorted(
-        (
-            user
-            for user in company_users
-            if user.role == HQ_MANAGER
-            and user.company_id == company.id
-            and classify_employer(user, company, (), obsolete_company_ids) is ScopeSet.G
-        ),
+        (user for user in company_users if user.role == HQ_MANAGER and user.company_id == company.id and in_g(user)),
         key=_seniority,
     )
     candidate_ids = tuple(user.id for user in candidates)
@@ -122,3 +126,33 @@ def live_companies_of(
     if scope_set is ScopeSet.S:
         return tuple(c for c in pivot_companies if c is not None and c.id in live_company_ids)
     return ()
+
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDifference(Generic[Key]):
+    """How memberships (key → role) differ from the wanted ones: the one comparison the writer,
+    explain and a plan's changes all make, whatever they key memberships by."""
+
+    added: tuple[Key, ...]
+    deleted: tuple[Key, ...]
+    #: (key, role now, wanted role)
+    changed: tuple[tuple[Key, str, str], ...]
+
+    @property
+    def to_write(self) -> tuple[Key, ...]:
+        """The keys whose row must be written: new, or with another role."""
+        return self.added + tuple(key for key, _, _ in self.changed)
+
+
+def role_difference(wanted: Mapping[Key, str], existing: Mapping[Key, str]) -> RoleDifference[Key]:
+    """Keys in the order of ``wanted`` (added, changed), then of ``existing`` (deleted)."""
+    return RoleDifference(
+        added=tuple(key for key in wanted if key not in existing),
+        deleted=tuple(key for key in existing if key not in wanted),
+        changed=tuple(
+            (key, existing[key], role) for key, role in wanted.items() if key in existing and existing[key] != role
+        ),
+    )

@@ -8,8 +8,9 @@ assignments, the company for organisations, the outlet for outlets.
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
+from .organisation import OWNER, role_difference
+
 DEACTIVATED_STATUS = "deactivated"
-OWNER = "owner"
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,16 @@ def _keyed(before: Mapping[Hashable, tuple], after: Mapping[Hashable, tuple]) ->
 
 
 def _memberships(before: Mapping[tuple[int, int], str], after: Mapping[tuple[int, int], str]) -> dict[str, list]:
-    kinds: dict[str, list] = {"inserted": [], "deleted": [], "promoted": [], "demoted": [], "updated": []}
-    for (company, user), role in after.items():
-        old = before.get((company, user))
-        if old is None:
-            kinds["inserted"].append(user)
-        elif role != old:
-            kinds["promoted" if role == OWNER else "demoted" if old == OWNER else "updated"].append(user)
-    kinds["deleted"] = [user for (company, user) in before.keys() - after.keys()]
+    difference = role_difference(after, before)
+    kinds: dict[str, list] = {
+        "inserted": [user for _, user in difference.added],
+        "deleted": [user for _, user in difference.deleted],
+        "promoted": [],
+        "demoted": [],
+        "updated": [],
+    }
+    for (_, user), old, role in difference.changed:
+        kinds["promoted" if role == OWNER else "demoted" if old == OWNER else "updated"].append(user)
     return kinds
 
 

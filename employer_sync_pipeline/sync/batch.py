@@ -16,7 +16,7 @@ from ..db.identities import find_identity_ids
 from ..domain.batching import batched
 from ..domain.errors import RecordError
 from .identity import settle_emails
-from .isolation import write_with_isolation
+from .isolation import Bisectable, Plans, write_with_isolation
 from .reader_process import ChunkLoader, ReaderProcess, can_fork
 from .failure_reporting import FailureReporter
 from .results import DEACTIVATED, DEFERRED, FAILED, SKIPPED, SYNCED, BatchResult, RecordFailure, RecordOutcome, Written
@@ -76,17 +76,21 @@ def plan_batch(
     reporter: FailureReporter,
     scope_keys: tuple[str, ...] = (),
     defer: Collection[int] | None = None,
+    gather: Callable[[Sequence[Plan]], Bisectable] = Plans,
 ) -> Callable[[], BatchResult]:
     """Classify each record once and plan it, reading no database; a bad record fails alone.
 
     Returns the batch's write, to run once every earlier write has committed: it settles the
     e-mails (``defer``: see :func:`~.identity.settle_emails`; a run's batches pass the run's
-    contested ids), writes with isolation, reports the failed records and returns one outcome
-    per user.
+    contested ids), has ``gather`` turn the plans to write into what ``write`` applies (the
+    employers' company plan is decided there, once), writes with isolation, reports the failed
+    records and returns one outcome per user.
     """
     sets = {user_id_of(record): classify(record) for record in records}
     plans, failures = plan_records(records, user_id_of, lambda record: plan(record, sets[user_id_of(record)]))
-    return partial(_write_planned, platform, user_ids, sets, plans, failures, write, reporter, scope_keys, defer)
+    return partial(
+        _write_planned, platform, user_ids, sets, plans, failures, write, reporter, scope_keys, defer, gather
+    )
 
 
 def _write_planned(
@@ -99,11 +103,14 @@ def _write_planned(
     reporter: FailureReporter,
     scope_keys: tuple[str, ...],
     defer: Collection[int] | None,
+    gather: Callable[[Sequence[Plan]], Bisectable],
 ) -> BatchResult:
     with platform.connect() as conn:
         emails = settle_emails(conn, plans, defer)
     failures += emails.failures
-    written, write_failures = write_with_isolation(platform, emails.plans, partial(write, releases=emails.releases))
+    written, write_failures = write_with_isolation(
+        platform, gather(emails.plans), partial(write, releases=emails.releases)
+    )
     failures += write_failures
     for failure in failures:
         reporter.report_record_failure(failure)

@@ -6,7 +6,7 @@ from functools import partial
 from sqlalchemy.engine import Connection, Engine
 
 from ..db.memberships import membership_company_ids
-from ..domain.employer_plan import plan_employer
+from ..domain.employer_plan import plan_employer, plan_employer_chunk
 from ..domain.scope import empty_scope_counts
 from .batch import pipelined, plan_batch
 from .employer_facts import EmployerBatchFacts, load_employer_batch
@@ -47,16 +47,16 @@ def _plan_loaded(
     user_ids: Sequence[int],
     batch: EmployerBatchFacts,
 ) -> Callable[[], BatchResult]:
-    rules = dbs.rules
     return plan_batch(
         dbs.platform,
         user_ids,
         batch.facts,
         user_id_of=lambda facts: facts.user.id,
-        classify=lambda facts: facts.scope_set(rules.obsolete_company_ids),
-        plan=partial(plan_employer, companies=batch.companies, tz=rules.timezone),
-        write=partial(write_employer_plans, companies=batch.companies),
+        classify=lambda facts: batch.scope_sets[facts.user.id],
+        plan=partial(plan_employer, companies=batch.companies, tz=dbs.rules.timezone),
+        write=write_employer_plans,
         reporter=reporter,
         scope_keys=tuple(empty_scope_counts()),
         defer=defer,
+        gather=partial(plan_employer_chunk, companies=batch.companies),
     )

@@ -1,6 +1,6 @@
 """Loading what JodGig says about a batch of employers: one query per table."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
@@ -13,7 +13,10 @@ from ..domain.scope import EMPLOYER_ROLES, ScopeSet
 
 @dataclass(frozen=True)
 class EmployerBatchFacts:
+    """A batch's employers, the set of each (decided once, here), and the companies they touch."""
+
     facts: tuple[EmployerFacts, ...]
+    scope_sets: Mapping[int, ScopeSet]
     companies: CompanyFacts
 
 
@@ -33,6 +36,7 @@ def _with_companies(conn: Connection, users: Sequence) -> list[EmployerFacts]:
             company=companies.get(user.company_id) if user.company_id is not None else None,
             pivot_companies=tuple(companies.get(cid) for cid in pivots.get(user.id, ())),
             linked_outlets=(),
+            pivot_company_ids=tuple(pivots.get(user.id, ())),
         )
         for user in sorted(users, key=lambda u: u.id)
     ]
@@ -74,13 +78,18 @@ def load_employer_batch(
             f.company,
             f.pivot_companies,
             tuple(outlets[oid] for oid in links.get(f.user.id, ()) if oid in outlets),
+            f.pivot_company_ids,
+            tuple(links.get(f.user.id, ())),
         )
         for f in scope_facts
     )
+    scope_sets = {f.user.id: f.scope_set(obsolete_company_ids) for f in scope_facts}
     batch_users = [f.user for f in scope_facts]
     managers = [*batch_users, *jq.load_hq_managers_of_companies(conn, live, {u.id for u in batch_users})]
-    companies = company_facts(live, outlets.values(), managers, obsolete_company_ids, tuple(previous.values()))
-    return EmployerBatchFacts(facts, companies)
+    companies = company_facts(
+        live, outlets.values(), managers, obsolete_company_ids, tuple(previous.values()), scope_sets
+    )
+    return EmployerBatchFacts(facts, scope_sets, companies)
 
 
 def resolve_owners(conn: Connection, live: dict, obsolete_company_ids: frozenset[int]) -> dict[int, int | None]:

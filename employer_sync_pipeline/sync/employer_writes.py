@@ -3,26 +3,26 @@
 Every decision is taken in ``domain/``: the employer plans and their :class:`CompanyPlan`.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 
 from sqlalchemy.engine import Connection
 
 from ..db import memberships, organisations
-from ..domain.company_plan import CompanyFacts, CompanyPlan, plan_companies
-from ..domain.employer_plan import EmployerPlan
+from ..domain.company_plan import CompanyPlan
+from ..domain.employer_plan import EmployerChunkPlan
+from ..domain.organisation import role_difference
 from .identity import write_identities
 from .results import Written
 
 
-def write_employer_plans(
-    conn: Connection, plans: Sequence[EmployerPlan], companies: CompanyFacts, releases: Collection[int] = ()
-) -> Written:
-    """Apply ``plans`` and their company plan with a constant number of statements, whatever their count.
+def write_employer_plans(conn: Connection, chunk: EmployerChunkPlan, releases: Collection[int] = ()) -> Written:
+    """Apply the chunk's employer plans and company plan with a constant number of statements,
+    whatever their count.
 
     ``releases``: see :func:`~.identity.write_identities`.
     """
     written = Written()
-    company_plan = plan_companies(plans, companies)
+    plans, company_plan = chunk.plans, chunk.companies
     written.company_ids = set(company_plan.owners) | company_plan.deactivated_company_ids
     in_scope = [plan for plan in plans if plan.identity is not None]
     org_ids = _write_organisations(conn, company_plan, written)
@@ -61,15 +61,18 @@ def _write_memberships(conn, in_scope, org_ids, identity_ids, owners, written) -
     desired = {
         (org_ids[m.company_id], identity_ids[plan.user_id]): m.role for plan in in_scope for m in plan.memberships
     }
-    existing = memberships.existing_memberships(conn, list(identity_ids.values()))
-    stale = [m.id for m in existing if (m.organisation_id, m.identities_user_id) not in desired]
-    written.table_rows["org_memberships.deleted"] = memberships.delete_memberships(conn, stale)
+    found = memberships.existing_memberships(conn, list(identity_ids.values()))
+    existing = {(m.organisation_id, m.identities_user_id): m for m in found}
+    difference = role_difference(desired, {key: m.role for key, m in existing.items()})
+    written.table_rows["org_memberships.deleted"] = memberships.delete_memberships(
+        conn, [existing[key].id for key in difference.deleted]
+    )
     written.table_rows["org_memberships.demoted"] = memberships.demote_other_owners(conn, owners)
-    membership_ids, written.table_rows["org_memberships.upserted"] = memberships.upsert_memberships(
-        conn, [(org, identity, role) for (org, identity), role in desired.items()]
+    upserted, written.table_rows["org_memberships.upserted"] = memberships.upsert_memberships(
+        conn, [(*key, desired[key]) for key in difference.to_write]
     )
     written.table_rows["org_memberships.promoted"] = memberships.promote_owners(conn, owners)
-    return membership_ids
+    return {key: existing[key].id for key in desired if key in existing} | upserted
 
 
 def _write_assignments(conn, in_scope, org_ids, identity_ids, membership_ids, outlet_ids, written) -> None:

@@ -7,7 +7,8 @@ cost stays close to the bulk path when bad records are rare.
 """
 
 from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Generic, Protocol, Self, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -31,23 +32,50 @@ Plan = TypeVar("Plan", bound=HasUserId)
 Written = TypeVar("Written")
 
 
+class Bisectable(Protocol):
+    """Plans written in one transaction, which isolation can split into two parts written apart."""
+
+    plans: Sequence[HasUserId]
+
+    def __len__(self) -> int: ...
+
+    def halves(self) -> tuple[Self, Self]: ...
+
+
+@dataclass(frozen=True)
+class Plans(Generic[Plan]):
+    """Plans with nothing shared between them: a part is a slice."""
+
+    plans: Sequence[Plan]
+
+    def __len__(self) -> int:
+        return len(self.plans)
+
+    def halves(self) -> tuple["Plans[Plan]", "Plans[Plan]"]:
+        middle = len(self.plans) // 2
+        return Plans(self.plans[:middle]), Plans(self.plans[middle:])
+
+
+Unit = TypeVar("Unit", bound=Bisectable)
+
+
 def write_with_isolation(
     engine: Engine,
-    plans: Sequence[Plan],
-    write: Callable[[Connection, Sequence[Plan]], Written],
+    unit: Unit,
+    write: Callable[[Connection, Unit], Written],
 ) -> tuple[list[Written], list[RecordFailure]]:
-    """Write ``plans``; returns what each committed ``write`` returned, and the failed records."""
-    if not plans:
+    """Write ``unit``; returns what each committed ``write`` returned, and the failed records."""
+    if not len(unit):
         return [], []
     try:
         with engine.begin() as conn:
-            return [write(conn, plans)], []
+            return [write(conn, unit)], []
     except RECORD_LEVEL_ERRORS as error:
-        if len(plans) == 1:
-            return [], [failure_from_database_error(plans[0].user_id, error)]
-    middle = len(plans) // 2
-    first_counts, first_failures = write_with_isolation(engine, plans[:middle], write)
-    second_counts, second_failures = write_with_isolation(engine, plans[middle:], write)
+        if len(unit) == 1:
+            return [], [failure_from_database_error(unit.plans[0].user_id, error)]
+    first, second = unit.halves()
+    first_counts, first_failures = write_with_isolation(engine, first, write)
+    second_counts, second_failures = write_with_isolation(engine, second, write)
     return first_counts + second_counts, first_failures + second_failures
 
 

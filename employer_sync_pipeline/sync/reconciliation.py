@@ -15,7 +15,8 @@ from ..db import identities, memberships
 from ..db.sync_log import WATERMARK_MODES, last_sync_log
 from ..domain.batching import batched
 from ..domain.failure_streaks import older_than
-from ..domain.scope import TALENT, is_company_live
+from ..domain.company_plan import live_company_ids
+from ..domain.scope import TALENT
 from ..domain.talent import classify_talent
 from .employer_facts import classify_employers, resolve_owners
 from .results import BatchResult
@@ -95,7 +96,7 @@ def owner_mismatches(dbs: Databases, company_ids: Collection[int] | None = None)
         owners = memberships.organisation_owners(conn, company_ids)
     with dbs.source.connect() as conn:
         companies = jq.load_companies(conn, owners)
-        live = {cid: c for cid, c in companies.items() if is_company_live(c, obsolete)}
+        live = {cid: companies[cid] for cid in live_company_ids(companies.values(), obsolete)}
         resolved_owners = resolve_owners(conn, live, obsolete)
     with dbs.platform.connect() as conn:
         synced = identities.active_identity_user_ids(conn, "employer", among=set(resolved_owners.values()) - {None})

@@ -12,6 +12,7 @@ from ..domain.scope import TALENT
 from ..domain.talent import TalentPlan, classify_talent, empty_talent_counts, plan_talent
 from .batch import pipelined, plan_batch
 from .identity import write_identities
+from .isolation import Plans
 from .failure_reporting import FailureReporter
 from .results import BatchResult, Written
 from .reader_process import ChunkLoader
@@ -54,10 +55,10 @@ def _plan_loaded(
     )
 
 
-def write_talent_plans(conn: Connection, plans: Sequence[TalentPlan], releases: Collection[int] = ()) -> Written:
+def write_talent_plans(conn: Connection, talents: Plans[TalentPlan], releases: Collection[int] = ()) -> Written:
     """Upsert or deactivate the identities, and drop any memberships left from an employer past."""
     written = Written()
-    identity_ids = write_identities(conn, plans, written, releases)
+    identity_ids = write_identities(conn, talents.plans, written, releases)
     stale = [membership.id for membership in memberships.existing_memberships(conn, list(identity_ids.values()))]
     written.table_rows["org_memberships.deleted"] = memberships.delete_memberships(conn, stale)
     return written

@@ -18,7 +18,7 @@ from ..db.memberships import membership_company_ids
 from ..db.sync_log import failures_of_user
 from ..domain import explanation_rules as rules_text
 from ..domain.employer_plan import EMPLOYER as EMPLOYER_KIND
-from ..domain.employer_plan import plan_employer
+from ..domain.employer_plan import EmployerFacts, plan_employer
 from ..domain.errors import RecordError
 from ..domain.explanation import (
     Explanation,
@@ -30,6 +30,7 @@ from ..domain.explanation import (
 )
 from ..domain.mapping import IdentityRow
 from ..domain.organisation import Membership
+from ..domain.records import Outlet
 from ..domain.scope import EMPLOYER_ROLES, TALENT
 from ..domain.talent import TALENT_KIND, classify_talent, plan_talent
 from .employer_facts import EmployerBatchFacts, load_employer_batch
@@ -76,31 +77,39 @@ def explain_employer(dbs: Databases, user_id: int, show_pii: bool = False) -> Ex
 def _explain_loaded_employer(
     conn: Connection, platform: Engine, batch: EmployerBatchFacts, rules: SourceRules, state: _PlatformState
 ) -> Explanation:
-    facts, obsolete = batch.facts[0], rules.obsolete_company_ids
-    user, scope_set = facts.user, facts.scope_set(obsolete)
+    facts, obsolete, live = batch.facts[0], rules.obsolete_company_ids, batch.companies.live_ids
+    user, scope_set = facts.user, batch.scope_sets[facts.user.id]
     try:
         plan = plan_employer(facts, scope_set, batch.companies, rules.timezone)
         planned = _checked(platform, plan, plan.memberships, plan.outlet_ids)
     except RecordError as error:
         planned = _failed(None, error.error, error.message)
-    pivot_ids = jq.load_pivot_company_ids(conn, [user.id]).get(user.id, [])
-    link_ids = jq.load_outlet_links(conn, [user.id]).get(user.id, [])
     companies = {c.id: c for f in batch.facts for c in f.related_companies()}
     companies.update({c.id: c for c in batch.companies.previous_companies})
     return _assemble(
         EMPLOYER_KIND, user.id, state, planned, scope_set.value, rules_text.EMPLOYER_RULES[scope_set],
         scope_set.in_scope,
         facts=rules_text.user_facts(user),
-        company=rules_text.company_facts(user.company_id, facts.company, obsolete) if user.company_id else None,
-        pivots=tuple(rules_text.company_facts(cid, companies.get(cid), obsolete) for cid in sorted(set(pivot_ids))),
+        company=rules_text.company_facts(user.company_id, facts.company, obsolete, live) if user.company_id else None,
+        pivots=tuple(
+            rules_text.company_facts(cid, companies.get(cid), obsolete, live)
+            for cid in sorted(set(facts.pivot_company_ids))
+        ),
         outlet_links=rules_text.explain_outlet_links(
-            user, scope_set, link_ids, jq.load_outlets(conn, link_ids), planned.outlet_ids
+            user, scope_set, facts.linked_outlet_ids, _linked_outlets(conn, facts), planned.outlet_ids
         ),
         owners=tuple(
             rules_text.explain_owner(companies[cid], resolution)
             for cid, resolution in sorted(batch.companies.resolutions.items())
         ),
     )  # fmt: skip
+
+
+def _linked_outlets(conn: Connection, facts: EmployerFacts) -> dict[int, Outlet]:
+    """The outlets of the user's links: the batch loaded those that can become assignments; explain
+    also shows the others (another company's, or dead)."""
+    loaded = {outlet.id: outlet for outlet in facts.linked_outlets}
+    return loaded | jq.load_outlets(conn, set(facts.linked_outlet_ids) - loaded.keys())
 
 
 def explain_talent(dbs: Databases, user_id: int, show_pii: bool = False) -> Explanation:

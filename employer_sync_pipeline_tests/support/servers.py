@@ -1,5 +1,6 @@
 """Fresh MariaDB and PostgreSQL databases per test, built from the spec DDL files."""
 
+import importlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -51,6 +52,26 @@ def require_celery_servers() -> None:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
         _missing(f"Redis is not reachable at {REDIS_URL}: {error}")
+
+
+#: JodGig's drivers: pymysql (the default) and mysqlclient (the mysqlclient extra).
+JODGIG_DRIVERS = ("pymysql", "mysqldb")
+
+
+def require_jodgig_driver(driver: str) -> None:
+    """mysqlclient is optional: skip without it, as for a missing server (in CI a failure)."""
+    if driver != "mysqldb":
+        return
+    try:
+        importlib.import_module("MySQLdb")
+    except ImportError as error:
+        _missing(f"the mysqlclient extra is not installed ({error}); apt-get install libmariadb-dev pkg-config, "
+                 "then pip install -e '.[mysqlclient]'")
+
+
+def with_jodgig_driver(url: str, driver: str) -> str:
+    """The same MariaDB URL, read through ``driver``."""
+    return make_url(url).set(drivername=f"mysql+{driver}").render_as_string(hide_password=False)
 
 
 def _missing(message: str) -> None:

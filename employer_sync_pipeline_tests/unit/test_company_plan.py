@@ -10,7 +10,7 @@ from employer_sync_pipeline.domain.company_plan import (
     live_company_ids,
     plan_companies,
 )
-from employer_sync_pipeline.domain.employer_plan import EmployerFacts, plan_employer
+from employer_sync_pipeline.domain.employer_plan import EmployerFacts, plan_employer, plan_employer_chunk
 from employer_sync_pipeline.domain.organisation import ADMIN, MANAGER, OWNER, Membership, OwnerReason, OwnerResolution
 from employer_sync_pipeline.domain.timezone import TimezoneService
 
@@ -105,3 +105,30 @@ def test_out_of_scope_plans_touch_their_companies_but_are_members_of_none():
     plan = plan_companies([_plan(user(1, status=0), company(10), facts=facts)], facts)
     assert plan.organisations == () and plan.live_outlets == ()
     assert plan.owners == {10: None}
+
+
+def test_each_half_of_a_chunk_gets_its_share_of_the_company_plan_without_deciding_again():
+    """Isolation writes halves apart: each carries exactly the companies its own plans touch."""
+    facts = CompanyFacts(
+        frozenset({10, 11, 12}),
+        {10: (outlet(100), outlet(101, status=0)), 11: (outlet(110, company_id=11),)},
+        resolved({10: 1, 11: 2, 12: None}),
+        previous_companies=(company(12),),
+    )
+    first = _plan(user(1), company(10), facts=facts)
+    second = _plan(user(2, company_id=11), company(11), facts=facts)
+    chunk = plan_employer_chunk([first, second], facts)
+    assert chunk.companies.member_company_ids == {10, 11}
+
+    left, right = chunk.halves()
+    assert (left.plans, right.plans) == ((first,), (second,))
+    assert left.companies.organisations == (company(10),)
+    assert (left.companies.live_outlets, left.companies.deactivated_outlet_ids) == ((outlet(100),), (101,))
+    assert right.companies.organisations == (company(11),)
+    assert right.companies.live_outlets == (outlet(110, company_id=11),)
+    assert right.companies.dead_outlets == ()
+    # A previous company belongs to the whole chunk: both halves re-resolve its owner.
+    assert left.companies.owners == {10: 1, 12: None}
+    assert right.companies.owners == {11: 2, 12: None}
+    assert left.companies == plan_employer_chunk([first], facts).companies
+    assert right.companies == plan_employer_chunk([second], facts).companies

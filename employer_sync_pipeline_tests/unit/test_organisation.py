@@ -3,6 +3,7 @@ from datetime import datetime
 import pytest
 
 from employer_sync_pipeline.domain.organisation import (
+    role_difference,
     ADMIN,
     MANAGER,
     OWNER,
@@ -70,3 +71,14 @@ def test_assignments_keep_only_live_outlets_of_the_users_own_company():
 )
 def test_no_assignments_for_super_hq_or_out_of_scope(the_user, scope_set):
     assert plan_outlet_assignments(the_user, scope_set, [outlet(100)]) == frozenset()
+
+
+def test_role_difference_says_what_to_add_delete_and_re_role_whatever_the_key():
+    wanted = {(1, 10): "owner", (1, 11): "admin", (2, 10): "manager"}
+    existing = {(1, 10): "admin", (1, 12): "admin", (2, 10): "manager"}
+    difference = role_difference(wanted, existing)
+    assert difference.added == ((1, 11),)
+    assert difference.deleted == ((1, 12),)
+    assert difference.changed == (((1, 10), "admin", "owner"),)
+    assert difference.to_write == ((1, 11), (1, 10))
+    assert role_difference(existing, existing).to_write == ()
