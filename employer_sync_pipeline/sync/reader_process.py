@@ -67,20 +67,28 @@ def can_fork() -> bool:
 class ReaderProcess(Generic[Request, Loaded]):
     """A forked child that loads the chunks it is sent, one at a time, with a :class:`ChunkLoader`.
 
-    Use it as a context manager: leaving the block ends the child, whatever happened in it.
+    Use it as a context manager: leaving the block ends the child, whatever happened in it. One
+    at a time in a process: the garbage collector's freeze, held while the child lives, is the
+    whole process's.
     """
 
     def __init__(self, loader: ChunkLoader[Request, Loaded]):
         self._loader = loader
+        self._exit_status: int | None = None
         self._pipe, child_end = Pipe()
         # The heap stays frozen while the child lives: a collection walks every object it
         # tracks, writing to its page, which the kernel then copies for the other process.
         gc.freeze()
-        self._pid = os.fork()
+        try:
+            self._pid = os.fork()
+        except OSError:
+            gc.unfreeze()
+            self._pipe.close()
+            child_end.close()
+            raise
         if self._pid == 0:
             _run_child(self._pipe, child_end, loader)
         child_end.close()
-        self._exit_status: int | None = None
 
     def __enter__(self) -> "ReaderProcess[Request, Loaded]":
         return self
