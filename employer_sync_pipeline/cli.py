@@ -12,13 +12,13 @@ from .db.sync_log import sync_log_row
 from .domain.explanation_text import render_explanation
 from .explain import Explanation, explain_employer, explain_talent
 from .local_instance import default_dagster_home
-from .orchestration.jit_jobs import jit_job_name, jit_op_name, jit_run_config
+from .orchestration.jit_jobs import jit_job_name, jit_result_of, jit_run_config
 from .orchestration.local_runs import execute_job_here
 from .orchestration.ops import op_name
 from .orchestration.run_metadata import scope_counts_table
 from .settings import CodeLocationSettings, Settings, SettingsError
 from .sync.databases import platform_engine
-from .sync.jit_sync import FAILED, NOT_FOUND, TIMED_OUT, JitResult
+from .sync.jit_sync import FAILED, NOT_FOUND, TIMED_OUT
 from .sync.sync_definitions import EMPLOYER_SYNC, TALENT_SYNC
 
 _SHOWN_FAILURES = 10
@@ -72,10 +72,11 @@ def jit(employer_id: int | None, talent_id: int | None) -> None:
     sync, user_id = (EMPLOYER_SYNC, employer_id) if employer_id is not None else (TALENT_SYNC, talent_id)
     run_config = {**jit_run_config(sync, user_id), "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     started = time.perf_counter()
-    with dg.DagsterInstance.get() as instance, execute_job_here(jit_job_name(sync), run_config, instance) as run:
+    with dg.DagsterInstance.get() as instance:
+        run = execute_job_here(jit_job_name(sync), run_config, instance)
         if not run.success:
             raise click.ClickException(f"the JIT run {run.run_id} failed; see the errors above")
-        result: JitResult = run.output_for_node(jit_op_name(sync))
+        result = jit_result_of(run, sync)
     elapsed_ms = (time.perf_counter() - started) * 1000
     click.echo(
         f"user {result.remote_gig_user_id}: {result.outcome}, set {result.scope_set or '-'}, "

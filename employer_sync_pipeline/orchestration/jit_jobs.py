@@ -1,5 +1,7 @@
 """JIT jobs (one op each) and the login sensor that requests them (SPEC §6)."""
 
+import dataclasses
+
 import dagster as dg
 
 from ..sync.jit_sync import FAILED, NOT_FOUND, TIMED_OUT, JitResult, sync_user_now
@@ -103,3 +105,18 @@ def build_employer_login_sensor(default_status: dg.DefaultSensorStatus) -> dg.Se
         context.update_cursor(next_cursor.serialise())
 
     return employer_login_sensor
+
+
+def jit_result_of(run: dg.JobExecutionResult, sync: SyncDefinition) -> JitResult:
+    """The JIT op's result, from the output metadata its run recorded.
+
+    Read from the run's events, not through the IO manager: reading an output that way sets the
+    job's resources up again, and the platform's check at set-up would wait for a silent server
+    a second time.
+    """
+    [output] = [event for event in run.events_for_node(jit_op_name(sync)) if event.is_successful_output]
+    metadata = output.event_specific_data.metadata
+    return JitResult(**{
+        field.name: metadata[field.name].value if field.name in metadata else None
+        for field in dataclasses.fields(JitResult)
+    })

@@ -289,4 +289,7 @@ def test_a_jit_whose_platform_never_answers_is_timed_out_by_the_jit_limit(sync_e
     assert f"user {user}: timed_out" in done.stdout
     assert "PLATFORM_DATABASE_URL: the server did not answer within 5 s (JIT_TIMEOUT_SECONDS)" in done.stdout
     assert "Traceback" not in output and "hush-" not in output
-    assert waited < 5 + 2 * SLACK_SECONDS, "includes the CLI's start-up"
+    # The run's own time, as the CLI prints it: the CLI's start-up (imports) varies with the machine.
+    run_seconds = int(re.search(rf"user {user}: timed_out, .*\((\d+) ms, run ", done.stdout).group(1)) / 1000
+    report({"jit_silent_platform_run_s": run_seconds})
+    assert run_seconds < 5 + SLACK_SECONDS, done.stdout
