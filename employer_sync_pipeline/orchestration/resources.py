@@ -18,7 +18,7 @@ from ..settings import Settings
 from ..sync.preflight import DatabaseDidNotAnswer, check_database
 from ..sync.databases import jodgig_engine_and_rules, platform_engine
 from ..sync.dry_run import RolledBackPlatform
-from ..sync.run_lock import LockOfTheRun, RunInterrupted, RunLock
+from ..sync.run_lock import LockOfTheRun, RunLock, write_no_more
 from ..sync.source_rules import Databases, SourceRules
 from .run_placement import embedded_databases_refused
 
@@ -194,13 +194,13 @@ class SyncRunLock(dg.ConfigurableResource):
         if self._instance is not None:
             run = self._instance.get_run_by_id(self._run_id)
             if run is not None and run.status in _ENDED:
-                raise RunInterrupted(
+                raise write_no_more(
                     f"this run was ended from outside ({run.status.value}: run monitoring past its maximum runtime, "
-                    "or a termination from the UI); it writes nothing more, the next run covers its window"
+                    "or a termination from the UI)"
                 )
             self._interrupted = self._interrupted or (run.tags.get(INTERRUPTED_TAG) if run is not None else None)
         if self._interrupted:
-            raise RunInterrupted(f"{self._interrupted}; this run writes nothing more, the next run covers its window")
+            raise write_no_more(self._interrupted)
         if self._lock is not None:
             self._lock.verify()
 

@@ -31,6 +31,15 @@ class RunInterrupted(Exception):
     """
 
 
+def write_no_more(reason: str) -> RunInterrupted:
+    """The error every step of an interrupted run raises before it would write."""
+    return RunInterrupted(f"{reason}; this run writes nothing more, the next run covers its window")
+
+
+def _lost_lock(sync_name: str) -> str:
+    return f"the {sync_name} sync lost its lock (its database session ended)"
+
+
 class RunLock:
     """A session advisory lock on a dedicated platform connection, for PostgreSQL platforms."""
 
@@ -88,7 +97,7 @@ class RunLock:
     def verify(self) -> None:
         """Raise unless this session still holds the lock; once lost, it stays lost for this run."""
         if self._interrupted is not None:
-            raise RunInterrupted(f"{self._interrupted}; this run writes nothing more, the next run covers its window")
+            raise write_no_more(self._interrupted)
         if self._conn is None:
             return
         try:
@@ -98,8 +107,8 @@ class RunLock:
             held = False
             self._conn.invalidate(error)
         if not held:
-            self._interrupted = f"the {self._sync_name} sync lost its lock (its database session ended)"
-            raise RunInterrupted(f"{self._interrupted}; this run writes nothing more, the next run covers its window")
+            self._interrupted = _lost_lock(self._sync_name)
+            raise write_no_more(self._interrupted)
 
     def release(self) -> None:
         if self._conn is None:
@@ -137,10 +146,7 @@ class LockOfTheRun:
         with self._platform.connect() as conn:
             holder = advisory_lock_holder(conn, self._key)
         if holder is None or _session_id(holder) != self._session_id:
-            raise RunInterrupted(
-                f"the {self._sync_name} sync lock is no longer held by this run (its session ended); "
-                "this run writes nothing more, the next run covers its window"
-            )
+            raise write_no_more(_lost_lock(self._sync_name))
 
 
 def _session_id(session: dict) -> str:
