@@ -67,7 +67,10 @@ def start_plan_if_asked(context: dg.OpExecutionContext, dry_run: bool, platform_
 
 class BatchConfig(dg.Config):
     batch_size: int = Field(default=1000, description="Users per batch of an incremental or backfill run.")
-    full_refresh_batch_size: int = Field(default=5000, description="Users per batch of a full refresh.")
+    full_refresh_batch_size: int = Field(
+        default=20000,
+        description="Users per batch of a full refresh; lower it to spread a full refresh over more parallel workers.",
+    )
 
 
 def build_compute_watermark(sync: SyncDefinition) -> dg.OpDefinition:
