@@ -1,12 +1,13 @@
 """Just-in-time sync of one user (SPEC §6): the batch path with a batch of one, no sync log."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Engine
 
 from ..db.jodgig_queries import user_exists
 from ..db.timeouts import DatabaseTimeout
 from .failure_reporting import FailureReporter
+from .one_connection import OneConnectionPlatform
 from .results import DEACTIVATED, FAILED, SKIPPED, SYNCED
 from .source_rules import Databases
 from .sync_definitions import SyncDefinition
@@ -39,7 +40,8 @@ def sync_user_now(
     a user who is not a ``sync.name`` is ``skipped``.
     """
     try:
-        [record] = sync.sync_batch(dbs, [remote_gig_user_id], reporter).records
+        with OneConnectionPlatform(dbs.platform) as platform:
+            [record] = sync.sync_batch(replace(dbs, platform=platform), [remote_gig_user_id], reporter).records
         if record.scope_set is None:
             return _not_a(sync, dbs.source, remote_gig_user_id)
     except DatabaseTimeout as error:

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
+import psycopg2.extensions
+import sqlalchemy as sa
 
 from employer_sync_pipeline.db import jodgig_tables as t
 from employer_sync_pipeline.definitions import defs
@@ -77,6 +79,37 @@ def test_jit_reports_a_failed_record_instead_of_raising(sync_env, jodgig, platfo
     user = jodgig.user("HQ_MANAGER", jodgig.company(), email="broken")
     result = sync_employer_now(user)
     assert (result.outcome, result.error, result.identity_id) == ("failed", "InvalidEmail", None)
+
+
+def test_jit_takes_one_platform_connection_per_call_and_a_database_rejection_fails_the_record_alone(
+    sync_env, jodgig, platform_db
+):
+    """A login waits on the JIT: each pooled checkout costs a pre-ping and a reset, so one call
+    reads and writes the platform on one connection, through isolation's retry too."""
+    company = jodgig.company()
+    manager = jodgig.user("HQ_MANAGER", company)
+    long_name = jodgig.user("HQ_MANAGER", jodgig.company(), first_name="Maximiliana-Josephine")
+    # Only the database sees this one: the mapping allows 100 characters, this platform 16.
+    with platform_db.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE identities_users ALTER COLUMN first_name TYPE VARCHAR(16)")
+    checkouts = []
+
+    def count_platform_checkouts(dbapi_connection, *_):
+        if isinstance(dbapi_connection, psycopg2.extensions.connection):
+            checkouts.append(dbapi_connection)
+
+    sa.event.listen(sa.pool.Pool, "checkout", count_platform_checkouts)
+    try:
+        outcomes = [sync_employer_now(user).outcome for user in (manager, manager, long_name)]
+        per_call = len(checkouts) / 3
+    finally:
+        sa.event.remove(sa.pool.Pool, "checkout", count_platform_checkouts)
+
+    assert outcomes == ["synced", "synced", "failed"]
+    assert per_call == 1
+    assert sync_employer_now(long_name).error == "StringDataRightTruncation"
+    assert set(identities(platform_db.engine)) == {manager}
+    assert memberships(platform_db.engine) == {(company, manager): "owner"}
 
 
 def test_talent_jit(sync_env, jodgig, platform_db):
