@@ -5,7 +5,6 @@ import time
 
 import click
 import dagster as dg
-import pandas as pd
 
 from .db.platform_snapshot import platform_totals
 from .db.sync_log import sync_log_row
@@ -15,7 +14,7 @@ from .local_instance import default_dagster_home
 from .orchestration.jit_jobs import jit_job_name, jit_result_of, jit_run_config
 from .orchestration.local_runs import execute_job_here
 from .orchestration.ops import op_name
-from .orchestration.run_metadata import scope_counts_table
+from .orchestration.run_metadata import markdown_table, scope_counts_table
 from .settings import CodeLocationSettings, Settings, SettingsError
 from .sync.databases import platform_engine
 from .sync.jit_sync import FAILED, NOT_FOUND, TIMED_OUT
@@ -97,13 +96,13 @@ def _print_summary(sync_log_id: int, elapsed: float) -> None:
     click.echo(f"\nEmployer sync: {log['sync_mode']} run {log['run_id']} in {elapsed:.1f} s")
     click.echo(f"window (UTC): [{log['watermark_from'] or 'the beginning'}, {log['watermark_to']})")
     click.echo("\nSets of the selected employers (SPEC §2):")
-    click.echo(scope_counts_table(log["scope_counts"], EMPLOYER_SYNC.scope_labels).to_markdown(index=False))
+    click.echo(scope_counts_table(log["scope_counts"], EMPLOYER_SYNC.scope_labels))
     counts = {name: log[f"records_{name}"] for name in ("selected", "synced", "deactivated", "skipped", "failed")}
     click.echo("\nRecords: " + ", ".join(f"{count} {name}" for name, count in counts.items()))
     click.echo(f"sync log row {sync_log_id}: is_successful = {log['is_successful']}")
     _print_failures(log["fail_log"])
     click.echo("\nPlatform tables now:")
-    click.echo(pd.Series(totals, name="rows").rename_axis("table").reset_index().to_markdown(index=False))
+    click.echo(markdown_table(("table", "rows"), list(totals.items())))
 
 
 def _streak_text(entry: dict) -> str:
