@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from ..domain.batching import batched
 from ..domain.explanation import PlatformAssignment, PlatformMembership
 from ..domain.organisation import ADMIN, OWNER
-from .copy_upsert import copy_rows
+from .json_rows import insert_rows
 from .platform_tables import (
     ACTIVE,
     identities_users,
@@ -21,7 +21,7 @@ from .platform_tables import (
     org_outlet_assignments,
     org_outlets,
 )
-from .upsert import upsert_returning_ids, uses_copy
+from .upsert import upsert_returning_ids
 
 _IN_LIST_CHUNK = 5000
 
@@ -158,11 +158,7 @@ def existing_assignments(conn: Connection, membership_ids: Collection[int]) -> d
 def insert_assignments(conn: Connection, pairs: Collection[tuple[int, int]]) -> int:
     if not pairs:
         return 0
-    rows = [{"org_membership_id": m, "org_outlet_id": o} for m, o in pairs]
-    if uses_copy(conn, len(rows)):
-        return copy_rows(conn, org_outlet_assignments, rows, ["org_membership_id", "org_outlet_id"])
-    conn.execute(sa.insert(org_outlet_assignments), rows)
-    return len(rows)
+    return insert_rows(conn, org_outlet_assignments, [{"org_membership_id": m, "org_outlet_id": o} for m, o in pairs])
 
 
 def delete_assignments(conn: Connection, assignment_ids: Collection[int]) -> int:

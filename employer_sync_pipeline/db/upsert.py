@@ -1,4 +1,4 @@
-"""A dialect-aware, guarded, multi-row upsert: ``COPY`` and a staging table on PostgreSQL, VALUES on SQLite."""
+"""A dialect-aware, guarded, multi-row upsert: rows as one JSON parameter on PostgreSQL, VALUES on SQLite."""
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import lru_cache
@@ -6,17 +6,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
-from .copy_upsert import insert_from_staging, stage_rows, staging_table
+from .json_rows import ROWS_PARAMETER, insert_from_json, json_rows, rows_as_json
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 Guard = Callable[[sa.Table, Any], sa.ColumnElement[bool]]
-
-#: Rows from which a PostgreSQL upsert goes through ``COPY`` and a staging table.
-COPY_MIN_ROWS = 100
 
 
 def dialect_insert(conn: Connection, table: sa.Table):
@@ -51,19 +47,13 @@ def upsert_returning_ids(
     rows = list(by_key.values())
     if not rows:
         return {}, 0
-    insert = dialect_insert(conn, table)
     if conn.dialect.name != "postgresql":
-        statement = _on_conflict(insert, table, key, update, guard)
+        statement = _on_conflict(dialect_insert(conn, table), table, key, update, guard)
         ids = {tuple(found): row_id for row_id, *found in conn.execute(statement, rows)}
         return ids | find_ids(conn, table, key, by_key.keys() - ids.keys()), len(ids)
-    columns = tuple(rows[0])
-    staged = uses_copy(conn, len(rows))
-    if staged:
-        stage_rows(conn, table, rows, columns)
-    params = {} if staged else {name: [row[name] for row in rows] for name in columns}
-    query = _upsert_with_every_id(table, columns, tuple(key), tuple(update), guard, staged)
+    query = _upsert_with_every_id(table, tuple(rows[0]), tuple(key), tuple(update), guard)
     ids, written = {}, 0
-    for row_id, *found, was_written in conn.execute(query, params):
+    for row_id, *found, was_written in conn.execute(query, {ROWS_PARAMETER: rows_as_json(rows)}):
         if was_written:
             ids[tuple(found)], written = row_id, written + 1
         else:
@@ -75,18 +65,17 @@ def upsert_returning_ids(
 
 @lru_cache(maxsize=64)
 def _upsert_with_every_id(
-    table: sa.Table, columns: tuple[str, ...], key: tuple[str, ...], update: tuple[str, ...], guard: Guard | None,
-    staged: bool,
+    table: sa.Table, columns: tuple[str, ...], key: tuple[str, ...], update: tuple[str, ...], guard: Guard | None
 ) -> sa.CompoundSelect:
-    """One PostgreSQL statement: the upsert from the staging table (or the unnested parameters),
-    and the ids of the keys it does not write.
+    """One PostgreSQL statement: the upsert of the rows of the JSON parameter, and the ids of the
+    keys it does not write.
 
     The second part reads the statement's snapshot, from before the upsert: every key it finds
     that the upsert does not write existed already. Built once per shape: building it costs
     more than running it for a few rows.
     """
-    staging = staging_table(table, columns) if staged else _unnested(table, columns)
-    upsert = _on_conflict(insert_from_staging(postgresql.insert(table), staging), table, key, update, guard)
+    staging = json_rows(table, columns)
+    upsert = _on_conflict(insert_from_json(postgresql.insert(table), table, columns), table, key, update, guard)
     written = upsert.cte("written")
     return sa.union_all(
         sa.select(written.c.id, *(written.c[name] for name in key), sa.true()), _probed_ids(table, key, staging)
@@ -106,7 +95,7 @@ def _on_conflict(insert, table: sa.Table, key: Sequence[str], update: Sequence[s
     ).returning(table.c.id, *(table.c[name] for name in key))
 
 
-def _probed_ids(table: sa.Table, key: Sequence[str], staging: sa.Table) -> sa.Select:
+def _probed_ids(table: sa.Table, key: Sequence[str], staging: sa.CTE) -> sa.Select:
     """(id, key…, false) of the staged keys that exist. Each staged key probes the key's unique index
     once (``LATERAL … LIMIT 1``), whatever the statistics: a freshly loaded table has none, and
     the planner could otherwise hash the whole table."""
@@ -123,38 +112,12 @@ def _probed_ids(table: sa.Table, key: Sequence[str], staging: sa.Table) -> sa.Se
     )
 
 
-def _unnested(table: sa.Table, columns: Sequence[str]):
-    """The rows as one array parameter per column, unnested into a FROM clause named like a staging table.
-
-    A few rows (JIT's) are then upserted by the same statement as a staged chunk, and the statement
-    has the same text whatever the row count, so SQLAlchemy compiles it once per table.
-    """
-    types = {name: _unbounded(table.c[name].type) for name in columns}
-    arrays = [sa.bindparam(name, type_=ARRAY(types[name])) for name in columns]
-    names = (sa.column(name, types[name]) for name in columns)
-    return sa.func.unnest(*arrays).table_valued(*names).render_derived(name="staged")
-
-
-def _unbounded(column_type: sa.types.TypeEngine) -> sa.types.TypeEngine:
-    """Text stays unbounded in the parameters, as in the staging table: a cast to ``VARCHAR(n)`` would
-    cut a value too long for its column, which the write must reject instead."""
-    return sa.Text() if isinstance(column_type, sa.String) else column_type
-
-
 def _key_of(key: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple]:
     """A row's ``key`` values as a tuple; a function per key shape, since it runs for every row."""
     if len(key) == 1:
         (name,) = key
         return lambda row: (row[name],)
     return lambda row: tuple(row[name] for name in key)
-
-
-def uses_copy(conn: Connection, row_count: int) -> bool:
-    """Whether to stage ``row_count`` rows with ``COPY``: on PostgreSQL, from :data:`COPY_MIN_ROWS` rows.
-
-    Below that (JIT's one row, say) the extra statements of staging cost more than they save.
-    """
-    return conn.dialect.name == "postgresql" and row_count >= COPY_MIN_ROWS
 
 
 def find_ids(conn: Connection, table: sa.Table, key: Sequence[str], keys: set[tuple]) -> dict[tuple, int]:

@@ -1,14 +1,14 @@
-"""The PostgreSQL COPY path of the guarded upsert writes exactly what the multi-row VALUES path writes."""
+"""PostgreSQL's bulk path (rows as one JSON parameter) writes exactly what SQLite's multi-row VALUES writes."""
 
 from datetime import datetime, timedelta, timezone
-from unittest import mock
 
 import pytest
 import sqlalchemy as sa
 
 from employer_sync_pipeline.db import identities, memberships, organisations
-from employer_sync_pipeline.db import upsert
+from employer_sync_pipeline.db.engines import create_platform_engine
 from employer_sync_pipeline.db.platform_tables import (
+    metadata,
     identities_users,
     org_memberships,
     org_organisations,
@@ -17,20 +17,14 @@ from employer_sync_pipeline.db.platform_tables import (
 )
 from employer_sync_pipeline.domain.mapping import IdentityRow
 from employer_sync_pipeline.domain.records import Company, Outlet
-
-from ..support.servers import create_platform_database, drop_platform_database
+from employer_sync_pipeline.settings import Settings
 
 T0 = datetime(2026, 3, 1, 1, 0, tzinfo=timezone.utc)
-#: Text COPY's format must escape, and text it must keep: tabs, newlines, backslashes, 4-byte UTF-8, quotes.
-AWKWARD = ["tab\there", "line\nbreak\r", "back\\slash \\N", "emoji 😀 and 'quotes' \"too\"", ""]
-PATHS = {"copy": 0, "values": float("inf")}
+#: Text JSON must escape, and text it must keep: tabs, newlines, backslashes, quotes, control and
+#: separator characters, accents and 4-byte UTF-8, and what looks like JSON or COPY's NULL.
+AWKWARD = ["tab\there", "line\nbreak\r", "back\\slash \\N \\u0041", "emoji 😀 and 'quotes' \"too\"", "",
+           "\x01\x1f\u2028\u2029 Zoë 张伟", '{"json": [1, null]}', "null"]
 DUMPED = (identities_users, org_organisations, org_outlets, org_memberships, org_outlet_assignments)
-
-
-@pytest.fixture(params=list(PATHS))
-def path(request):
-    with mock.patch.object(upsert, "COPY_MIN_ROWS", PATHS[request.param]):
-        yield request.param
 
 
 def _identity(user_id: int, first_name: str | None, updated_at: datetime) -> IdentityRow:
@@ -50,12 +44,12 @@ def _first_batch() -> list[IdentityRow]:
     return [_identity(n, names[(n - 1) % len(names)], T0) for n in range(1, 301)]
 
 
-def test_insert_update_guard_and_no_op_are_the_same_on_both_paths(platform_db, path):
+def test_insert_update_guard_and_no_op(platform_db):
     with platform_db.engine.begin() as conn:
         ids, written = identities.upsert_identities(conn, _first_batch())
     stored = _identities(platform_db.engine)
     assert written == 300 and {uid: stored[uid][0] for uid in ids} == ids
-    assert [stored[n][1] for n in range(1, 7)] == [*AWKWARD, None]
+    assert [stored[n][1] for n in range(1, len(AWKWARD) + 2)] == [*AWKWARD, None]
 
     later = [_identity(n, "Newer", T0 + timedelta(hours=1)) for n in range(1, 151)]
     older = [_identity(n, "Older", T0 - timedelta(hours=1)) for n in range(151, 301)]
@@ -71,26 +65,26 @@ def test_insert_update_guard_and_no_op_are_the_same_on_both_paths(platform_db, p
     assert written == 0 and _identities(platform_db.engine) == after
 
 
-def test_both_paths_leave_identical_tables():
-    """The same writes to four tables through each path: every column equal but the timestamps of the write."""
+def test_postgresql_and_sqlite_leave_identical_tables(platform_db, tmp_path):
+    """The same writes to five tables on each platform: every column equal but the timestamps of the write."""
+    sqlite = create_platform_engine(f"sqlite:///{tmp_path / 'platform.sqlite3'}", Settings.from_env({}).limits)
+    metadata.create_all(sqlite)
     tables = {}
-    for name, threshold in PATHS.items():
-        db = create_platform_database()
-        try:
-            with mock.patch.object(upsert, "COPY_MIN_ROWS", threshold), db.engine.begin() as conn:
-                _write_a_batch(conn)
-            tables[name] = _dump(db.engine)
-        finally:
-            drop_platform_database(db)
-    assert tables["copy"] == tables["values"]
-    assert [len(tables["copy"][t.name]) for t in DUMPED] == [300, 200, 400, 300, 300]
+    for name, engine in (("postgresql", platform_db.engine), ("sqlite", sqlite)):
+        with engine.begin() as conn:
+            _write_a_batch(conn)
+        tables[name] = _dump(engine)
+    sqlite.dispose()
+    assert tables["postgresql"] == tables["sqlite"]
+    assert [len(tables["postgresql"][t.name]) for t in DUMPED] == [300, 200, 400, 300, 300]
 
 
 def _write_a_batch(conn) -> None:
     identities.upsert_identities(conn, _first_batch())
-    companies = [Company(c, f"Co {AWKWARD[c % 5]}", None if c % 2 else "", 1, None, None) for c in range(1, 201)]
+    companies = [Company(c, f"Co {AWKWARD[c % len(AWKWARD)]}", None if c % 2 else "", 1, None, None)
+                 for c in range(1, 201)]
     org_ids, _ = organisations.upsert_organisations(conn, companies)
-    outlets = [Outlet(o, 1 + o % 200, f"Outlet {o}", AWKWARD[o % 5], 1, None) for o in range(1, 401)]
+    outlets = [Outlet(o, 1 + o % 200, f"Outlet {o}", AWKWARD[o % len(AWKWARD)], 1, None) for o in range(1, 401)]
     outlet_ids, _ = organisations.upsert_outlets(conn, outlets, org_ids)
     identity_ids = list(identities.find_identity_ids(conn, range(1, 301)).values())
     memberships.upsert_memberships(
@@ -111,8 +105,9 @@ def _dump(engine) -> dict[str, list[tuple]]:
         }
 
 
-def test_a_value_too_long_is_a_data_error_of_the_write_on_both_paths(platform_db, path):
-    """Isolation fails exactly such a record, so the COPY path must raise what the VALUES path raises."""
+@pytest.mark.parametrize("rows", [1, 199], ids=["one row", "a chunk"])
+def test_a_value_too_long_is_a_data_error_of_the_write(platform_db, rows):
+    """Isolation fails exactly such a record: the write must be rejected, never the value cut."""
     too_long = Company(1, "Co", "U" * 21, 1, None, None)
     with pytest.raises(sa.exc.DataError), platform_db.engine.begin() as conn:
-        organisations.upsert_organisations(conn, [too_long, *(Company(c, "Co", None, 1, None, None) for c in range(2, 200))])
+        organisations.upsert_organisations(conn, [too_long, *(Company(c, "Co", None, 1, None, None) for c in range(2, rows + 1))])

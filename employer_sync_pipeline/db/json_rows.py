@@ -1,0 +1,79 @@
+"""Rows sent to PostgreSQL as one JSON parameter and read back as a table (``json_to_recordset``).
+
+Every bulk write on PostgreSQL, a JIT's one row or a chunk's thousands, takes its rows this way:
+
+- one statement, not four: ``COPY`` needed a temporary staging table created, emptied and filled
+  before the statement that used it, and every commit then truncated that table again;
+- ``json.dumps`` encodes the rows in C, where ``COPY``'s text format was built value by value;
+- the statement's text does not depend on the row count, so SQLAlchemy compiles it once per shape.
+
+Text columns are read back unbounded, so a value too long for its column is rejected by the write
+itself (a ``DataError`` of that statement, which isolation then pins on its record) and never cut.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
+
+#: The bind parameter every statement built here reads its rows from.
+ROWS_PARAMETER = "rows"
+
+
+def rows_as_json(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The rows as one JSON array of objects; datetimes must carry their zone (the platform stores UTC)."""
+    return json.dumps(rows, default=_json_value, separators=(",", ":"))
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given for a UTC column")
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} {value!r} has no JSON form for the platform")
+
+
+@lru_cache(maxsize=64)
+def json_rows(table: sa.Table, columns: tuple[str, ...]) -> sa.CTE:
+    """``staged``: the JSON parameter as rows of ``columns``, typed as ``table``'s (text unbounded).
+
+    A CTE, so a statement that reads the rows twice (the upsert and its id probe) decodes them once.
+    """
+    types = {name: _unbounded(table.c[name].type) for name in columns}
+    decoded = (
+        sa.func.json_to_recordset(sa.cast(sa.bindparam(ROWS_PARAMETER, type_=sa.Text), postgresql.JSON))
+        .table_valued(*(sa.column(name, types[name]) for name in columns))
+        .render_derived(name="decoded", with_types=True)
+    )
+    return sa.select(*decoded.c).cte("staged")
+
+
+def _unbounded(column_type: sa.types.TypeEngine) -> sa.types.TypeEngine:
+    return sa.Text() if isinstance(column_type, sa.String) else column_type
+
+
+def insert_from_json(insert: postgresql.Insert, table: sa.Table, columns: tuple[str, ...]) -> postgresql.Insert:
+    """``insert`` into ``table`` taking its rows from the JSON parameter."""
+    staged = json_rows(table, columns)
+    return insert.from_select(list(columns), sa.select(*staged.c))
+
+
+def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert ``rows`` (the others columns take their defaults) in one statement; returns the rows inserted."""
+    if not rows:
+        return 0
+    if conn.dialect.name != "postgresql":
+        conn.execute(sa.insert(table), list(rows))
+        return len(rows)
+    statement = _plain_insert(table, tuple(rows[0]))
+    return conn.execute(statement, {ROWS_PARAMETER: rows_as_json(rows)}).rowcount
+
+
+@lru_cache(maxsize=16)
+def _plain_insert(table: sa.Table, columns: tuple[str, ...]) -> postgresql.Insert:
+    return insert_from_json(postgresql.insert(table), table, columns)
