@@ -21,7 +21,13 @@ _MYSQL_LOST_CONNECTION = 2013
 _PG_LOCK_NOT_AVAILABLE = "55P03"
 _PG_QUERY_CANCELED = "57014"
 
-_TARGET = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+[`\"]?(\w+)", re.IGNORECASE)
+#: A table after INTO, FROM, …; a function read FROM (``json_to_recordset(…)``) is not one.
+_TARGET = re.compile(
+    r"\b(?:INTO|UPDATE|TABLE)\s+[`\"]?(\w+)|\b(?:FROM|JOIN)\s+[`\"]?(\w+)\b(?![`\"]?\s*\()", re.IGNORECASE
+)
+#: The write inside a ``WITH …`` statement, which is what such a statement does.
+_WRITE = re.compile(r"\b(INSERT)\s+INTO\s+[`\"]?(\w+)|\b(UPDATE)\s+[`\"]?(\w+)\s+SET\b|\b(DELETE)\s+FROM\s+[`\"]?(\w+)",
+                    re.IGNORECASE)
 _KIND = re.compile(r"^\s*(\w+)")
 
 BLOCKER_QUERIES = {
@@ -84,8 +90,12 @@ def describe_statement(sql: str | None) -> tuple[str, str | None]:
     if not sql:
         return "statement", None
     kind = _KIND.match(sql)
+    verb = kind.group(1).upper() if kind else "statement"
+    if verb == "WITH" and (write := _WRITE.search(sql)):
+        verb, table = (group for group in write.groups() if group is not None)
+        return verb.upper(), table
     target = _TARGET.search(sql)
-    return (kind.group(1).upper() if kind else "statement"), (target.group(1) if target else None)
+    return verb, (target.group(1) or target.group(2) if target else None)
 
 
 def timeout_message(dialect: str, kind: str, sql: str | None, policy: TimeoutPolicy) -> str:

@@ -80,9 +80,14 @@ def test_jodgig_sessions_get_the_statement_limit_of_their_server(version, settin
         ("INSERT INTO identities_users (email) VALUES (%(e)s) ON CONFLICT", ("INSERT", "identities_users")),
         ("UPDATE org_memberships SET role=%(r)s", ("UPDATE", "org_memberships")),
         ("  delete from org_outlet_assignments where id = 1", ("DELETE", "org_outlet_assignments")),
+        ("WITH staged AS (SELECT decoded.id FROM json_to_recordset(CAST(%(rows)s AS JSON)) AS decoded(id BIGINT)), "
+         "written AS (INSERT INTO identities_users (id) SELECT staged.id FROM staged RETURNING identities_users.id) "
+         "SELECT written.id FROM written", ("INSERT", "identities_users")),
+        ("SELECT wanted.email FROM unnest(CAST(%(p)s AS TEXT[])) AS wanted(email) JOIN identities_users ON true",
+         ("SELECT", "identities_users")),
         (None, ("statement", None)),
     ],
-    ids=["select", "insert", "update", "delete", "unknown"],
+    ids=["select", "insert", "update", "delete", "a write in a WITH", "from a function", "unknown"],
 )
 def test_a_timed_out_statement_is_described_by_kind_and_table_only(sql, expected):
     assert describe_statement(sql) == expected
