@@ -1,6 +1,7 @@
 """One employer batch: load from JodGig, then the generic batch processor."""
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from functools import partial
 
 from sqlalchemy.engine import Connection, Engine
@@ -12,6 +13,7 @@ from .batch import pipelined, plan_batch
 from .employer_facts import EmployerBatchFacts, load_employer_batch
 from .employer_writes import write_employer_plans
 from .failure_reporting import FailureReporter
+from .one_connection import one_connection
 from .results import BatchResult
 from .reader_process import ChunkLoader
 from .source_rules import Databases, SourceRules
@@ -25,7 +27,8 @@ def sync_employer_batch(
     ``defer``: see :func:`~.identity.settle_emails`.
     """
     loader = ChunkLoader(dbs.source, partial(_read, dbs.rules), partial(_with_previous_companies, dbs.platform))
-    return pipelined(user_ids, loader, partial(_plan_loaded, dbs, reporter, defer), defer)
+    with one_connection(dbs.platform) as writes:
+        return pipelined(user_ids, loader, partial(_plan_loaded, replace(dbs, platform=writes), reporter, defer), defer)
 
 
 def _with_previous_companies(platform: Engine, user_ids: Sequence[int]) -> tuple[Sequence[int], set[int]]:

@@ -1,15 +1,28 @@
-"""A JIT sync's platform: one pooled connection for the whole call, not one per step.
+"""The platform on one pooled connection for a whole JIT call, or for a batch's writes.
 
-A login waits on the JIT sync, and each checkout of a pooled connection costs a round trip
-(the pool's pre-ping) and a reset when it goes back. Lent to the batch code in place of the
-platform ``Engine``, this keeps the call's reads and its write transaction on one connection;
-each ``connect()`` block ends its read transaction as returning a connection would.
+Each checkout of a pooled connection costs a round trip (the pool's pre-ping) and a reset when it
+goes back: three per JIT call, two per chunk in a batch's writer thread (the e-mail holders, then
+the write). Lent to the batch code in place of the platform ``Engine``, this keeps those reads and
+write transactions on one connection; each ``connect()`` block ends its read transaction as
+returning a connection would. One thread at a time uses it: a batch's reads of the next chunk,
+in its own thread, stay on the engine.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection, Engine
+
+
+@contextmanager
+def one_connection(platform: "Engine | object") -> Iterator["Engine | object"]:
+    """``platform`` on one connection for the block; a stand-in that holds one already (a plan's
+    rolled-back transaction, a JIT call's connection) is used as it is."""
+    if not isinstance(platform, Engine):
+        yield platform
+        return
+    with OneConnectionPlatform(platform) as pinned:
+        yield pinned
 
 
 class OneConnectionPlatform:

@@ -1,6 +1,7 @@
 """One talent batch (SPEC §7): identities only; a talent has no memberships."""
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from functools import partial
 
 from sqlalchemy.engine import Connection
@@ -14,6 +15,7 @@ from .batch import pipelined, plan_batch
 from .identity import write_identities
 from .isolation import Plans
 from .failure_reporting import FailureReporter
+from .one_connection import one_connection
 from .results import BatchResult, Written
 from .reader_process import ChunkLoader
 from .source_rules import Databases
@@ -27,7 +29,8 @@ def sync_talent_batch(
     ``defer``: see :func:`~.identity.settle_emails`.
     """
     loader = ChunkLoader(dbs.source, _read, prepare=tuple)
-    return pipelined(user_ids, loader, partial(_plan_loaded, dbs, reporter, defer), defer)
+    with one_connection(dbs.platform) as writes:
+        return pipelined(user_ids, loader, partial(_plan_loaded, replace(dbs, platform=writes), reporter, defer), defer)
 
 
 def _read(conn: Connection, user_ids: Sequence[int]) -> list[JodgigUser]:
