@@ -1,14 +1,15 @@
 """The generic batch processor: plan every record, write set-based with isolation, count.
 
-Each sync (employers, talents) supplies how to plan one record and how to
-write a set of plans; everything else is shared.
+Each sync (employers, talents) supplies how to load and plan a chunk (with :func:`plan_chunk`) and
+how to write a set of plans; everything else is shared.
 """
 
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -32,25 +33,46 @@ ScopeSet = TypeVar("ScopeSet")
 WRITE_CHUNK = 1000
 
 
+@dataclass(frozen=True)
+class PlannedChunk(Generic[ScopeSet, Plan]):
+    """A chunk classified and planned, reading no database: each user's set, the plans, the failures."""
+
+    sets: Mapping[int, ScopeSet]
+    plans: list[Plan]
+    failures: list[RecordFailure]
+
+
+def plan_chunk(
+    records: Sequence[Facts],
+    user_id_of: Callable[[Facts], int],
+    classify: Callable[[Facts], ScopeSet],
+    plan: Callable[[Facts, ScopeSet], Plan],
+) -> PlannedChunk:
+    """Classify each record once and plan it; a bad record fails alone. Pure: it runs where the chunk
+    was loaded, in the reader process when there is one."""
+    sets = {user_id_of(record): classify(record) for record in records}
+    plans, failures = plan_records(records, user_id_of, lambda record: plan(record, sets[user_id_of(record)]))
+    return PlannedChunk(sets, plans, failures)
+
+
 def pipelined(
     user_ids: Sequence[int],
     loader: ChunkLoader[object, Loaded],
-    plan: Callable[[Sequence[int], Loaded], Callable[[], BatchResult]],
+    write_of: Callable[[Sequence[int], Loaded], Callable[[], BatchResult]],
     defer: Collection[int] | None,
 ) -> BatchResult:
-    """Process ``user_ids`` chunk by chunk: load, plan (:func:`plan_batch`), then write.
+    """Process ``user_ids`` chunk by chunk: load and plan (``loader``), then write (``write_of``).
 
-    With more than one chunk the three overlap on both cores: a reader process loads chunk
-    *n + 2* from JodGig while this thread plans chunk *n + 1* and a writer thread writes chunk
-    *n*, mostly waiting on PostgreSQL. Writes stay one after another, in order: a chunk's write
-    starts once the previous one has committed, so it reads the platform as it would without the
-    overlap, and no chunk is written after one that failed. Each chunk keeps its own transaction
-    and isolation. Without ``defer`` every e-mail claim is decided here, so the claims are
-    written together: one chunk.
+    With more than one chunk the two overlap on both cores: a reader process loads and plans chunk
+    *n + 1* while a writer thread writes chunk *n*, mostly waiting on PostgreSQL. Writes stay one
+    after another, in order: a chunk's write starts once the previous one has committed, so it
+    reads the platform as it would without the overlap, and no chunk is written after one that
+    failed. Each chunk keeps its own transaction and isolation. Without ``defer`` every e-mail
+    claim is decided here, so the claims are written together: one chunk.
     """
     chunks = list(batched(user_ids, WRITE_CHUNK if defer is not None else max(len(user_ids), 1)))
     if len(chunks) < 2 or not can_fork():
-        return BatchResult.combine(plan(chunk, loader(chunk))() for chunk in chunks)
+        return BatchResult.combine(write_of(chunk, loader(chunk))() for chunk in chunks)
     writes: list[Future[BatchResult]] = []
     with ReaderProcess(loader) as reader, ThreadPoolExecutor(1, thread_name_prefix="platform-writer") as writer:
         reader.submit(chunks[0])
@@ -58,63 +80,40 @@ def pipelined(
             loaded = reader.result()
             if index + 1 < len(chunks):
                 reader.submit(chunks[index + 1])
-            write = plan(chunk, loaded)
+            write = write_of(chunk, loaded)
             if writes:
                 writes[-1].result()
             writes.append(writer.submit(write))
         return BatchResult.combine(write.result() for write in writes)
 
 
-def plan_batch(
+def write_planned(
     platform: Engine,
     user_ids: Sequence[int],
-    records: Sequence[Facts],
-    user_id_of: Callable[[Facts], int],
-    classify: Callable[[Facts], ScopeSet],
-    plan: Callable[[Facts, ScopeSet], Plan],
+    planned: PlannedChunk,
     write: Callable[..., Written],
     reporter: FailureReporter,
     scope_keys: tuple[str, ...] = (),
     defer: Collection[int] | None = None,
     gather: Callable[[Sequence[Plan]], Bisectable] = Plans,
-) -> Callable[[], BatchResult]:
-    """Classify each record once and plan it, reading no database; a bad record fails alone.
-
-    Returns the batch's write, to run once every earlier write has committed: it settles the
-    e-mails (``defer``: see :func:`~.identity.settle_emails`; a run's batches pass the run's
-    contested ids), has ``gather`` turn the plans to write into what ``write`` applies (the
-    employers' company plan is decided there, once), writes with isolation, reports the failed
-    records and returns one outcome per user.
-    """
-    sets = {user_id_of(record): classify(record) for record in records}
-    plans, failures = plan_records(records, user_id_of, lambda record: plan(record, sets[user_id_of(record)]))
-    return partial(
-        _write_planned, platform, user_ids, sets, plans, failures, write, reporter, scope_keys, defer, gather
-    )
-
-
-def _write_planned(
-    platform: Engine,
-    user_ids: Sequence[int],
-    sets: Mapping[int, ScopeSet],
-    plans: list[Plan],
-    failures: list[RecordFailure],
-    write: Callable[..., Written],
-    reporter: FailureReporter,
-    scope_keys: tuple[str, ...],
-    defer: Collection[int] | None,
-    gather: Callable[[Sequence[Plan]], Bisectable],
 ) -> BatchResult:
+    """Write a planned chunk, once every earlier write has committed; one outcome per user.
+
+    It settles the e-mails (``defer``: see :func:`~.identity.settle_emails`; a run's batches pass
+    the run's contested ids), has ``gather`` turn the plans to write into what ``write`` applies
+    (the employers' company plan is decided there, once), writes with isolation and reports the
+    failed records.
+    """
     with platform.connect() as conn:
-        emails = settle_emails(conn, plans, defer)
-    failures += emails.failures
+        emails = settle_emails(conn, planned.plans, defer)
+    failures = planned.failures + emails.failures
     written, write_failures = write_with_isolation(
         platform, gather(emails.plans), partial(write, releases=emails.releases)
     )
     failures += write_failures
     for failure in failures:
         reporter.report_record_failure(failure)
-    return outcomes(platform, user_ids, sets, emails.plans, written, failures, scope_keys, emails.deferred)
+    return outcomes(platform, user_ids, planned.sets, emails.plans, written, failures, scope_keys, emails.deferred)
 
 
 def plan_records(

@@ -1,16 +1,16 @@
-"""One employer batch: load from JodGig, then the generic batch processor."""
+"""One employer batch: load and plan each chunk from JodGig, then the generic batch processor writes it."""
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import replace
 from functools import partial
 
 from sqlalchemy.engine import Connection, Engine
 
 from ..db.memberships import membership_company_ids
+from ..domain.company_plan import CompanyFacts
 from ..domain.employer_plan import plan_employer, plan_employer_chunk
 from ..domain.scope import empty_scope_counts
-from .batch import pipelined, plan_batch
-from .employer_facts import EmployerBatchFacts, load_employer_batch
+from .batch import PlannedChunk, pipelined, plan_chunk, write_planned
+from .employer_facts import load_employer_batch
 from .employer_writes import write_employer_plans
 from .failure_reporting import FailureReporter
 from .one_connection import one_connection
@@ -26,9 +26,9 @@ def sync_employer_batch(
 
     ``defer``: see :func:`~.identity.settle_emails`.
     """
-    loader = ChunkLoader(dbs.source, partial(_read, dbs.rules), partial(_with_previous_companies, dbs.platform))
+    loader = ChunkLoader(dbs.source, partial(_load_and_plan, dbs.rules), partial(_with_previous_companies, dbs.platform))
     with one_connection(dbs.platform) as writes:
-        return pipelined(user_ids, loader, partial(_plan_loaded, replace(dbs, platform=writes), reporter, defer), defer)
+        return pipelined(user_ids, loader, partial(_write, writes, reporter, defer), defer)
 
 
 def _with_previous_companies(platform: Engine, user_ids: Sequence[int]) -> tuple[Sequence[int], set[int]]:
@@ -38,28 +38,38 @@ def _with_previous_companies(platform: Engine, user_ids: Sequence[int]) -> tuple
         return user_ids, membership_company_ids(conn, user_ids)
 
 
-def _read(rules: SourceRules, conn: Connection, request: tuple[Sequence[int], set[int]]) -> EmployerBatchFacts:
+def _load_and_plan(
+    rules: SourceRules, conn: Connection, request: tuple[Sequence[int], set[int]]
+) -> tuple[PlannedChunk, CompanyFacts]:
+    """The chunk's facts, each employer classified once (by the loader) and planned, and the
+    companies' liveness and owners, which the write's company plan needs."""
     user_ids, previous = request
-    return load_employer_batch(conn, user_ids, rules.obsolete_company_ids, previous)
-
-
-def _plan_loaded(
-    dbs: Databases,
-    reporter: FailureReporter,
-    defer: Collection[int] | None,
-    user_ids: Sequence[int],
-    batch: EmployerBatchFacts,
-) -> Callable[[], BatchResult]:
-    return plan_batch(
-        dbs.platform,
-        user_ids,
+    batch = load_employer_batch(conn, user_ids, rules.obsolete_company_ids, previous)
+    planned = plan_chunk(
         batch.facts,
         user_id_of=lambda facts: facts.user.id,
         classify=lambda facts: batch.scope_sets[facts.user.id],
-        plan=partial(plan_employer, companies=batch.companies, tz=dbs.rules.timezone),
+        plan=partial(plan_employer, companies=batch.companies, tz=rules.timezone),
+    )
+    return planned, batch.companies
+
+
+def _write(
+    platform: Engine,
+    reporter: FailureReporter,
+    defer: Collection[int] | None,
+    user_ids: Sequence[int],
+    loaded: tuple[PlannedChunk, CompanyFacts],
+) -> Callable[[], BatchResult]:
+    planned, companies = loaded
+    return partial(
+        write_planned,
+        platform,
+        user_ids,
+        planned,
         write=write_employer_plans,
         reporter=reporter,
         scope_keys=tuple(empty_scope_counts()),
         defer=defer,
-        gather=partial(plan_employer_chunk, companies=batch.companies),
+        gather=partial(plan_employer_chunk, companies=companies),
     )

@@ -1,9 +1,10 @@
-"""Reading JodGig in a child process, so that a batch reads its next chunk on the other core.
+"""Reading and planning JodGig's chunks in a child process, so that a batch loads its next chunk on
+the other core while its own process writes.
 
-Reading JodGig costs the sync about as much CPU as planning and writing (pymysql decodes rows in
-pure Python, and the facts are built row by row); in a thread it would share the GIL with them.
-A forked child reads instead: it starts in milliseconds with every module already imported, and
-sends each chunk's facts back through a pipe.
+Reading JodGig and planning its records cost the sync about as much CPU as writing (pymysql decodes
+rows in pure Python, the facts and plans are built record by record); in a thread they would share
+the GIL with the writes. A forked child does them instead: it starts in milliseconds with every
+module already imported, and sends each chunk's plans back through a pipe.
 
 The child reads JodGig only, over connections of its own (the engine's pool is replaced in the
 child, never shared with the parent), so the engine's read-only session and statement limits

@@ -1,24 +1,22 @@
 """One talent batch (SPEC §7): identities only; a talent has no memberships."""
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import replace
 from functools import partial
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from ..db import jodgig_queries as jq
 from ..db import memberships
-from ..domain.records import JodgigUser
 from ..domain.scope import TALENT
 from ..domain.talent import TalentPlan, classify_talent, empty_talent_counts, plan_talent
-from .batch import pipelined, plan_batch
+from .batch import PlannedChunk, pipelined, plan_chunk, write_planned
 from .identity import write_identities
 from .isolation import Plans
 from .failure_reporting import FailureReporter
 from .one_connection import one_connection
 from .results import BatchResult, Written
 from .reader_process import ChunkLoader
-from .source_rules import Databases
+from .source_rules import Databases, SourceRules
 
 
 def sync_talent_batch(
@@ -28,29 +26,33 @@ def sync_talent_batch(
 
     ``defer``: see :func:`~.identity.settle_emails`.
     """
-    loader = ChunkLoader(dbs.source, _read, prepare=tuple)
+    loader = ChunkLoader(dbs.source, partial(_load_and_plan, dbs.rules), prepare=tuple)
     with one_connection(dbs.platform) as writes:
-        return pipelined(user_ids, loader, partial(_plan_loaded, replace(dbs, platform=writes), reporter, defer), defer)
+        return pipelined(user_ids, loader, partial(_write, writes, reporter, defer), defer)
 
 
-def _read(conn: Connection, user_ids: Sequence[int]) -> list[JodgigUser]:
-    return jq.load_users(conn, user_ids, (TALENT,))
-
-
-def _plan_loaded(
-    dbs: Databases,
-    reporter: FailureReporter,
-    defer: Collection[int] | None,
-    user_ids: Sequence[int],
-    talents: list[JodgigUser],
-) -> Callable[[], BatchResult]:
-    return plan_batch(
-        dbs.platform,
-        user_ids,
+def _load_and_plan(rules: SourceRules, conn: Connection, user_ids: Sequence[int]) -> PlannedChunk:
+    talents = jq.load_users(conn, user_ids, (TALENT,))
+    return plan_chunk(
         sorted(talents, key=lambda user: user.id),
         user_id_of=lambda user: user.id,
         classify=classify_talent,
-        plan=partial(plan_talent, tz=dbs.rules.timezone),
+        plan=partial(plan_talent, tz=rules.timezone),
+    )
+
+
+def _write(
+    platform: Engine,
+    reporter: FailureReporter,
+    defer: Collection[int] | None,
+    user_ids: Sequence[int],
+    planned: PlannedChunk,
+) -> Callable[[], BatchResult]:
+    return partial(
+        write_planned,
+        platform,
+        user_ids,
+        planned,
         write=write_talent_plans,
         reporter=reporter,
         scope_keys=tuple(empty_talent_counts()),
