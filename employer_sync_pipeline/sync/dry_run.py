@@ -15,25 +15,18 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..db.platform_snapshot import read_platform_state
 from ..domain.plan_diff import PlatformState
+from .one_connection import EngineStandIn
 
 
-class RolledBackPlatform:
+class RolledBackPlatform(EngineStandIn):
     """Stands in for the platform ``Engine`` during a plan: one connection, one transaction, rolled back."""
 
     def __init__(self, engine: Engine):
-        self._engine = engine
+        super().__init__(engine)
         self._conn = engine.connect()
         self._transaction = self._conn.begin()
         self._lock = threading.RLock()
         self.state_before = read_platform_state(self._conn)
-
-    @property
-    def dialect(self):
-        return self._engine.dialect
-
-    @property
-    def url(self):
-        return self._engine.url
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:

@@ -25,19 +25,12 @@ def one_connection(platform: "Engine | object") -> Iterator["Engine | object"]:
         yield pinned
 
 
-class OneConnectionPlatform:
-    """Stands in for the platform ``Engine`` for one call; use it as a context manager."""
+class EngineStandIn:
+    """What the sync code reads of an ``Engine`` besides ``connect()`` and ``begin()``, which a
+    stand-in provides on a connection of its own."""
 
     def __init__(self, engine: Engine):
         self._engine = engine
-        self._conn: Connection | None = None
-
-    def __enter__(self) -> "OneConnectionPlatform":
-        self._conn = self._engine.connect()
-        return self
-
-    def __exit__(self, *_) -> None:
-        self._conn.close()
 
     @property
     def dialect(self):
@@ -46,6 +39,21 @@ class OneConnectionPlatform:
     @property
     def url(self):
         return self._engine.url
+
+
+class OneConnectionPlatform(EngineStandIn):
+    """Stands in for the platform ``Engine`` for one call; use it as a context manager."""
+
+    def __init__(self, engine: Engine):
+        super().__init__(engine)
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> "OneConnectionPlatform":
+        self._conn = self._engine.connect()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._conn.close()
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
