@@ -64,7 +64,7 @@ def insert_from_json(insert: postgresql.Insert, table: sa.Table, columns: tuple[
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert ``rows`` (the others columns take their defaults) in one statement; returns the rows inserted."""
+    """Insert ``rows`` (other columns take their defaults) in one statement; returns the rows inserted."""
     if not rows:
         return 0
     if conn.dialect.name != "postgresql":
