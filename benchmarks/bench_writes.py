@@ -17,7 +17,6 @@ from unittest import mock
 
 import click
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from employer_sync_pipeline.db import identities
 from employer_sync_pipeline.db import upsert
@@ -84,16 +83,9 @@ def main(rows: int, repeat: int) -> None:
 
 
 def _with_values(run: Callable[[], dict[str, tuple[float, float]]]) -> dict[str, tuple[float, float]]:
-    with mock.patch.object(identities, "upsert_returning_ids", _values_upsert):
+    """The baseline: SQLite's multi-row VALUES path, run on PostgreSQL."""
+    with mock.patch.object(identities, "upsert_returning_ids", upsert.upsert_with_values):
         return run()
-
-
-def _values_upsert(conn, table, rows, key, update, guard=None) -> tuple[dict[tuple, int], int]:
-    """The baseline: the SQLite path's statement, executed with every row as its parameters."""
-    statement = upsert._on_conflict(postgresql.insert(table), table, key, update, guard)
-    written = {tuple(found): row_id for row_id, *found in conn.execute(statement, list(rows))}
-    missing = {tuple(row[name] for name in key) for row in rows} - written.keys()
-    return written | upsert.find_ids(conn, table, key, missing), len(written)
 
 
 if __name__ == "__main__":

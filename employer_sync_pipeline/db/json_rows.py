@@ -19,7 +19,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Connection
 
 #: The bind parameter every statement built here reads its rows from.
 ROWS_PARAMETER = "rows"
@@ -63,17 +62,7 @@ def insert_from_json(insert: postgresql.Insert, table: sa.Table, columns: tuple[
     return insert.from_select(list(columns), sa.select(*staged.c))
 
 
-def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert ``rows`` (other columns take their defaults) in one statement; returns the rows inserted."""
-    if not rows:
-        return 0
-    if conn.dialect.name != "postgresql":
-        conn.execute(sa.insert(table), list(rows))
-        return len(rows)
-    statement = _plain_insert(table, tuple(rows[0]))
-    return conn.execute(statement, {ROWS_PARAMETER: rows_as_json(rows)}).rowcount
-
-
 @lru_cache(maxsize=16)
-def _plain_insert(table: sa.Table, columns: tuple[str, ...]) -> postgresql.Insert:
+def plain_insert(table: sa.Table, columns: tuple[str, ...]) -> postgresql.Insert:
+    """An ``INSERT`` of the JSON parameter's rows into ``table``'s ``columns``."""
     return insert_from_json(postgresql.insert(table), table, columns)

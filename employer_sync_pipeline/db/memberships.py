@@ -12,7 +12,6 @@ from sqlalchemy.engine import Connection
 from ..domain.batching import batched
 from ..domain.explanation import PlatformAssignment, PlatformMembership
 from ..domain.organisation import ADMIN, OWNER
-from .json_rows import insert_rows
 from .platform_tables import (
     ACTIVE,
     identities_users,
@@ -21,7 +20,7 @@ from .platform_tables import (
     org_outlet_assignments,
     org_outlets,
 )
-from .upsert import upsert_returning_ids
+from .upsert import insert_rows, upsert_returning_ids
 
 _IN_LIST_CHUNK = 5000
 

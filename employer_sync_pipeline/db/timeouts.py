@@ -25,9 +25,9 @@ _PG_QUERY_CANCELED = "57014"
 _TARGET = re.compile(
     r"\b(?:INTO|UPDATE|TABLE)\s+[`\"]?(\w+)|\b(?:FROM|JOIN)\s+[`\"]?(\w+)\b(?![`\"]?\s*\()", re.IGNORECASE
 )
-#: The write inside a ``WITH …`` statement, which is what such a statement does.
-_WRITE = re.compile(r"\b(INSERT)\s+INTO\s+[`\"]?(\w+)|\b(UPDATE)\s+[`\"]?(\w+)\s+SET\b|\b(DELETE)\s+FROM\s+[`\"]?(\w+)",
-                    re.IGNORECASE)
+#: The write inside a ``WITH …`` statement, which is what such a statement does (the first one: an
+#: upsert's ``DO UPDATE SET`` comes after its ``INSERT INTO``).
+_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE)\s+(?:INTO\s+|FROM\s+)?[`\"]?(\w+)", re.IGNORECASE)
 _KIND = re.compile(r"^\s*(\w+)")
 
 BLOCKER_QUERIES = {
@@ -92,8 +92,7 @@ def describe_statement(sql: str | None) -> tuple[str, str | None]:
     kind = _KIND.match(sql)
     verb = kind.group(1).upper() if kind else "statement"
     if verb == "WITH" and (write := _WRITE.search(sql)):
-        verb, table = (group for group in write.groups() if group is not None)
-        return verb.upper(), table
+        return write.group(1).upper(), write.group(2)
     target = _TARGET.search(sql)
     return verb, (target.group(1) or target.group(2) if target else None)
 

@@ -1,4 +1,5 @@
-"""A dialect-aware, guarded, multi-row upsert: rows as one JSON parameter on PostgreSQL, VALUES on SQLite."""
+"""Dialect-aware multi-row writes: the guarded upsert and the plain insert, with the rows as one JSON
+parameter on PostgreSQL and a multi-row VALUES on SQLite."""
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import lru_cache
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from .json_rows import ROWS_PARAMETER, insert_from_json, json_rows, rows_as_json
+from .json_rows import ROWS_PARAMETER, insert_from_json, json_rows, plain_insert, rows_as_json
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -48,9 +49,7 @@ def upsert_returning_ids(
     if not rows:
         return {}, 0
     if conn.dialect.name != "postgresql":
-        statement = _on_conflict(dialect_insert(conn, table), table, key, update, guard)
-        ids = {tuple(found): row_id for row_id, *found in conn.execute(statement, rows)}
-        return ids | find_ids(conn, table, key, by_key.keys() - ids.keys()), len(ids)
+        return upsert_with_values(conn, table, rows, key, update, guard)
     query = _upsert_with_every_id(table, tuple(rows[0]), tuple(key), tuple(update), guard)
     ids, written = {}, 0
     for row_id, *found, was_written in conn.execute(query, {ROWS_PARAMETER: rows_as_json(rows)}):
@@ -61,6 +60,32 @@ def upsert_returning_ids(
     # Only a key another transaction inserted meanwhile, after the statement's snapshot, is left without an id.
     ids.update(find_ids(conn, table, key, by_key.keys() - ids.keys()))
     return ids, written
+
+
+def upsert_with_values(
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    key: Sequence[str],
+    update: Sequence[str],
+    guard: Guard | None = None,
+) -> tuple[dict[tuple, int], int]:
+    """:func:`upsert_returning_ids` as a multi-row ``VALUES`` upsert (SQLite's path), with the ids
+    of the unwritten keys looked up after it."""
+    statement = _on_conflict(dialect_insert(conn, table), table, key, update, guard)
+    ids = {tuple(found): row_id for row_id, *found in conn.execute(statement, list(rows))}
+    missing = {_key_of(key)(row) for row in rows} - ids.keys()
+    return ids | find_ids(conn, table, key, missing), len(ids)
+
+
+def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert ``rows`` (other columns take their defaults) in one statement; returns the rows inserted."""
+    if not rows:
+        return 0
+    if conn.dialect.name != "postgresql":
+        conn.execute(sa.insert(table), list(rows))
+        return len(rows)
+    return conn.execute(plain_insert(table, tuple(rows[0])), {ROWS_PARAMETER: rows_as_json(rows)}).rowcount
 
 
 @lru_cache(maxsize=64)

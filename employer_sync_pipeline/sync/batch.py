@@ -51,7 +51,7 @@ def plan_chunk(
     """Classify each record once and plan it; a bad record fails alone. Pure: it runs where the chunk
     was loaded, in the reader process when there is one."""
     sets = {user_id_of(record): classify(record) for record in records}
-    plans, failures = plan_records(records, user_id_of, lambda record: plan(record, sets[user_id_of(record)]))
+    plans, failures = _plan_records(records, user_id_of, lambda record: plan(record, sets[user_id_of(record)]))
     return PlannedChunk(sets, plans, failures)
 
 
@@ -116,7 +116,7 @@ def write_planned(
     return outcomes(platform, user_ids, planned.sets, emails.plans, written, failures, scope_keys, emails.deferred)
 
 
-def plan_records(
+def _plan_records(
     records: Iterable[Facts], user_id_of: Callable[[Facts], int], plan: Callable[[Facts], Plan]
 ) -> tuple[list[Plan], list[RecordFailure]]:
     """Map and validate every record before any write; failures never reach the database."""

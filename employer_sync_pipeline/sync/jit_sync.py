@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from ..db.jodgig_queries import user_exists
 from ..db.timeouts import DatabaseTimeout
 from .failure_reporting import FailureReporter
-from .one_connection import OneConnectionPlatform
+from .one_connection import one_connection
 from .results import DEACTIVATED, FAILED, SKIPPED, SYNCED
 from .source_rules import Databases
 from .sync_definitions import SyncDefinition
@@ -40,7 +40,7 @@ def sync_user_now(
     a user who is not a ``sync.name`` is ``skipped``.
     """
     try:
-        with OneConnectionPlatform(dbs.platform) as platform:
+        with one_connection(dbs.platform) as platform:
             [record] = sync.sync_batch(replace(dbs, platform=platform), [remote_gig_user_id], reporter).records
         if record.scope_set is None:
             return _not_a(sync, dbs.source, remote_gig_user_id)

@@ -48,8 +48,9 @@ class ReaderProcessFailed(Exception):
 
 @dataclass(frozen=True)
 class ChunkLoader(Generic[Request, Loaded]):
-    """How a batch loads one chunk of user ids: ``prepare`` in the batch's own process (it may read
-    the platform), then ``read`` over a JodGig connection, in the reader process when there is one."""
+    """How a batch loads (and plans) one chunk of user ids: ``prepare`` in the batch's own process (it
+    may read the platform), then ``read`` over a JodGig connection, in the reader process when there
+    is one."""
 
     source: Engine
     read: Callable[[Connection, Request], Loaded]
