@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from ..domain.batching import batched
 from ..domain.explanation import PlatformIdentity
 from ..domain.mapping import IdentityRow
+from .id_lists import is_one_of
 from .platform_tables import ACTIVE, DEACTIVATED, identities_users
 from .upsert import find_ids, upsert_returning_ids
 
@@ -62,7 +63,7 @@ def release_emails(conn: Connection, rows: Sequence[IdentityRow]) -> None:
     statement = (
         sa.update(i)
         .where(
-            i.c.remote_gig_user_id.in_([row.remote_gig_user_id for row in rows]),
+            is_one_of(conn, i.c.remote_gig_user_id, [row.remote_gig_user_id for row in rows]),
             i.c.status == ACTIVE,
             i.c.remote_updated_at <= incoming,
         )
@@ -109,7 +110,7 @@ def find_identity_versions(conn: Connection, remote_user_ids: Collection[int]) -
         return {}
     i = identities_users
     query = sa.select(i.c.remote_gig_user_id, i.c.remote_updated_at).where(
-        i.c.remote_gig_user_id.in_(list(remote_user_ids))
+        is_one_of(conn, i.c.remote_gig_user_id, remote_user_ids)
     )
     return dict(conn.execute(query).all())
 
@@ -125,7 +126,7 @@ def deactivate_identities(conn: Connection, identity_ids: Collection[int]) -> se
         return set()
     statement = (
         sa.update(identities_users)
-        .where(identities_users.c.id.in_(identity_ids), identities_users.c.status == ACTIVE)
+        .where(is_one_of(conn, identities_users.c.id, identity_ids), identities_users.c.status == ACTIVE)
         .values(status=DEACTIVATED, updated_at=sa.func.now())
         .returning(identities_users.c.remote_gig_user_id)
     )
@@ -147,5 +148,5 @@ def active_identity_user_ids(conn: Connection, kind: str, among: Collection[int]
     return {
         user_id
         for chunk in batched(sorted(among), _IN_LIST_CHUNK)
-        for user_id in conn.execute(query.where(i.c.remote_gig_user_id.in_(chunk))).scalars()
+        for user_id in conn.execute(query.where(is_one_of(conn, i.c.remote_gig_user_id, chunk))).scalars()
     }

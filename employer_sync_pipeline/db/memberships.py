@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from ..domain.batching import batched
 from ..domain.explanation import PlatformAssignment, PlatformMembership
 from ..domain.organisation import ADMIN, OWNER
+from .id_lists import is_one_of
 from .platform_tables import (
     ACTIVE,
     identities_users,
@@ -42,7 +43,7 @@ def membership_company_ids(conn: Connection, remote_user_ids: Collection[int]) -
         .select_from(m)
         .join(o, o.c.id == m.c.organisation_id)
         .join(i, i.c.id == m.c.identities_user_id)
-        .where(i.c.remote_gig_user_id.in_(list(remote_user_ids)))
+        .where(is_one_of(conn, i.c.remote_gig_user_id, remote_user_ids))
     )
     return set(conn.execute(query).scalars())
 
@@ -52,7 +53,7 @@ def existing_memberships(conn: Connection, identity_ids: Collection[int]) -> lis
         return []
     m = org_memberships
     query = sa.select(m.c.id, m.c.organisation_id, m.c.identities_user_id, m.c.role).where(
-        m.c.identities_user_id.in_(identity_ids)
+        is_one_of(conn, m.c.identities_user_id, identity_ids)
     )
     return [ExistingMembership(*row) for row in conn.execute(query)]
 
@@ -62,9 +63,9 @@ def delete_memberships(conn: Connection, membership_ids: Collection[int]) -> int
     if not membership_ids:
         return 0
     conn.execute(
-        sa.delete(org_outlet_assignments).where(org_outlet_assignments.c.org_membership_id.in_(membership_ids))
+        sa.delete(org_outlet_assignments).where(is_one_of(conn, org_outlet_assignments.c.org_membership_id, membership_ids))
     )
-    return conn.execute(sa.delete(org_memberships).where(org_memberships.c.id.in_(membership_ids))).rowcount
+    return conn.execute(sa.delete(org_memberships).where(is_one_of(conn, org_memberships.c.id, membership_ids))).rowcount
 
 
 def demote_other_owners(conn: Connection, owners: Mapping[int, int | None]) -> int:
@@ -77,7 +78,7 @@ def demote_other_owners(conn: Connection, owners: Mapping[int, int | None]) -> i
         return 0
     m = org_memberships
     keep = [(org_id, identity_id) for org_id, identity_id in owners.items() if identity_id is not None]
-    statement = sa.update(m).where(m.c.organisation_id.in_(owners.keys()), m.c.role == OWNER)
+    statement = sa.update(m).where(is_one_of(conn, m.c.organisation_id, owners.keys()), m.c.role == OWNER)
     if keep:
         statement = statement.where(sa.tuple_(m.c.organisation_id, m.c.identities_user_id).not_in(keep))
     return conn.execute(statement.values(role=ADMIN, updated_at=sa.func.now())).rowcount
@@ -133,7 +134,7 @@ def organisation_owners(conn: Connection, company_ids: Collection[int] | None = 
         .order_by(o.c.remote_gig_company_id, owners.c.remote_gig_user_id)
     )
     queries = [query] if company_ids is None else [
-        query.where(o.c.remote_gig_company_id.in_(chunk)) for chunk in batched(sorted(company_ids), _IN_LIST_CHUNK)
+        query.where(is_one_of(conn, o.c.remote_gig_company_id, chunk)) for chunk in batched(sorted(company_ids), _IN_LIST_CHUNK)
     ]
     result: dict[int, list[int]] = {}
     for company_id, user_id in (row for q in queries for row in conn.execute(q)):
@@ -149,7 +150,7 @@ def existing_assignments(conn: Connection, membership_ids: Collection[int]) -> d
         return {}
     a = org_outlet_assignments
     query = sa.select(a.c.id, a.c.org_membership_id, a.c.org_outlet_id).where(
-        a.c.org_membership_id.in_(membership_ids)
+        is_one_of(conn, a.c.org_membership_id, membership_ids)
     )
     return {(membership_id, outlet_id): row_id for row_id, membership_id, outlet_id in conn.execute(query)}
 
@@ -164,7 +165,7 @@ def delete_assignments(conn: Connection, assignment_ids: Collection[int]) -> int
     if not assignment_ids:
         return 0
     a = org_outlet_assignments
-    return conn.execute(sa.delete(a).where(a.c.id.in_(assignment_ids))).rowcount
+    return conn.execute(sa.delete(a).where(is_one_of(conn, a.c.id, assignment_ids))).rowcount
 
 
 def assignments_of_user(conn: Connection, remote_user_id: int) -> list[PlatformAssignment]:

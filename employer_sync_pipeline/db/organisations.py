@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.mapping import storable_text
 from ..domain.records import Company, Outlet
+from .id_lists import is_one_of
 from .platform_tables import ACTIVE, DEACTIVATED, org_organisations, org_outlets
 from .upsert import find_ids, upsert_returning_ids
 
@@ -63,7 +64,7 @@ def _deactivate(conn: Connection, table: sa.Table, key: sa.Column, remote_ids: C
         return 0
     statement = (
         sa.update(table)
-        .where(key.in_(remote_ids), table.c.status == ACTIVE)
+        .where(is_one_of(conn, key, remote_ids), table.c.status == ACTIVE)
         .values(status=DEACTIVATED, updated_at=sa.func.now())
     )
     return conn.execute(statement).rowcount

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from .id_lists import is_one_of
 from .json_rows import ROWS_PARAMETER, insert_from_json, json_rows, plain_insert, rows_as_json
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -148,10 +149,12 @@ def _key_of(key: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple]:
 def find_ids(conn: Connection, table: sa.Table, key: Sequence[str], keys: set[tuple]) -> dict[tuple, int]:
     if not keys:
         return {}
-    query = sa.select(table.c.id, *(table.c[name] for name in key)).where(_key_in(table, key, keys))
+    query = sa.select(table.c.id, *(table.c[name] for name in key)).where(_key_in(conn, table, key, keys))
     return {tuple(found): row_id for row_id, *found in conn.execute(query)}
 
 
-def _key_in(table: sa.Table, key: Sequence[str], keys: Collection[tuple]) -> sa.ColumnElement[bool]:
+def _key_in(conn: Connection, table: sa.Table, key: Sequence[str], keys: Collection[tuple]) -> sa.ColumnElement[bool]:
     columns = [table.c[name] for name in key]
-    return columns[0].in_([k[0] for k in keys]) if len(columns) == 1 else sa.tuple_(*columns).in_(list(keys))
+    if len(columns) == 1:
+        return is_one_of(conn, columns[0], [k[0] for k in keys])
+    return sa.tuple_(*columns).in_(list(keys))

@@ -81,10 +81,10 @@ def one_resolved_owner_per_organisation(
 def _run_owners(run: BatchResult, jodgig_db: JodgigDatabase, platform_db: PlatformDatabase) -> dg.AssetCheckResult:
     """Over the companies the run decided; a talent run, which decides none but may drop an
     employer past's memberships, checks every organisation."""
-    if not run.company_ids:
+    if not run.company_owners:
         return one_resolved_owner_per_organisation(jodgig_db, platform_db)
-    mismatches = reconciliation.owner_mismatches(databases(jodgig_db, platform_db), run.company_ids)
-    return _owner_result(mismatches, f"this run's {len(run.company_ids)} companies")
+    mismatches = reconciliation.run_owner_mismatches(platform_db.engine, run.company_owners)
+    return _owner_result(mismatches, f"this run's {len(run.company_owners)} companies, against the owners it decided")
 
 
 def _owner_result(mismatches: list, scope: str = "every active organisation") -> dg.AssetCheckResult:

@@ -172,5 +172,5 @@ def outcomes(
         )
     for w in written:
         result.table_rows.update(w.table_rows)
-        result.company_ids |= w.company_ids
+        result.company_owners.update(w.company_owners)
     return result

@@ -23,7 +23,7 @@ def write_employer_plans(conn: Connection, chunk: EmployerChunkPlan, releases: C
     """
     written = Written()
     plans, company_plan = chunk.plans, chunk.companies
-    written.company_ids = set(company_plan.owners) | company_plan.deactivated_company_ids
+    written.company_owners = dict.fromkeys(company_plan.deactivated_company_ids) | dict(company_plan.owners)
     in_scope = [plan for plan in plans if plan.identity is not None]
     org_ids = _write_organisations(conn, company_plan, written)
     outlet_ids = _write_outlets(conn, company_plan, org_ids, written)

@@ -4,7 +4,7 @@ Reconciliation is set-based: it names the JodGig users in scope who have no acti
 the active identities whose user is no longer in scope, so one missing and one extra never cancel out.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -98,7 +98,22 @@ def owner_mismatches(dbs: Databases, company_ids: Collection[int] | None = None)
         companies = jq.load_companies(conn, owners)
         live = {cid: companies[cid] for cid in live_company_ids(companies.values(), obsolete)}
         resolved_owners = resolve_owners(conn, live, obsolete)
-    with dbs.platform.connect() as conn:
+    return _mismatches(dbs.platform, owners, resolved_owners)
+
+
+def run_owner_mismatches(platform: Engine, decided_owners: Mapping[int, int | None]) -> list[OwnerMismatch]:
+    """The same check over one run's companies, against the owners its batches decided and wrote:
+    JodGig is not read, nor an owner resolved, again."""
+    with platform.connect() as conn:
+        owners = memberships.organisation_owners(conn, decided_owners)
+    return _mismatches(platform, owners, decided_owners)
+
+
+def _mismatches(
+    platform: Engine, owners: Mapping[int, list[int]], resolved_owners: Mapping[int, int | None]
+) -> list[OwnerMismatch]:
+    """The organisations whose owners are not exactly their resolved owner, when that one is synced."""
+    with platform.connect() as conn:
         synced = identities.active_identity_user_ids(conn, "employer", among=set(resolved_owners.values()) - {None})
     mismatches = []
     for company_id, platform_owners in owners.items():

@@ -63,8 +63,9 @@ class Written:
     table_rows: Counter = field(default_factory=Counter)
     deactivated_user_ids: set[int] = field(default_factory=set)
     identity_ids: dict[int, int] = field(default_factory=dict)
-    #: JodGig companies whose organisation, outlets or owner the write decided.
-    company_ids: set[int] = field(default_factory=set)
+    #: JodGig company id → the owner the write decided for it (None: no owner, or not live), for
+    #: every company whose organisation, outlets or owner it wrote.
+    company_owners: dict[int, int | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,8 +78,8 @@ class BatchResult:
     records: list[RecordOutcome] = field(default_factory=list)
     table_rows: Counter = field(default_factory=Counter)
     scope_keys: tuple[str, ...] = ()
-    #: JodGig companies whose organisation, outlets or owner the batch decided.
-    company_ids: set[int] = field(default_factory=set)
+    #: JodGig company id → the owner the batch decided and wrote (None: no owner, or not live).
+    company_owners: dict[int, int | None] = field(default_factory=dict)
 
     @property
     def selected(self) -> int:
@@ -123,7 +124,7 @@ class BatchResult:
     def without_deferred(self) -> "BatchResult":
         """This result less its deferred records, whose outcome the settling step gives."""
         records = [record for record in self.records if record.outcome != DEFERRED]
-        return BatchResult(records, self.table_rows, self.scope_keys, self.company_ids)
+        return BatchResult(records, self.table_rows, self.scope_keys, self.company_owners)
 
     def _count(self, outcome: str) -> int:
         return sum(1 for record in self.records if record.outcome == outcome)
@@ -134,6 +135,6 @@ class BatchResult:
         for result in results:
             total.records.extend(result.records)
             total.table_rows.update(result.table_rows)
-            total.company_ids |= result.company_ids
+            total.company_owners.update(result.company_owners)
             total.scope_keys = total.scope_keys or result.scope_keys
         return total

@@ -9,6 +9,7 @@ from employer_sync_pipeline.db import jodgig_tables as t
 from employer_sync_pipeline.db import platform_tables as p
 from employer_sync_pipeline.definitions import defs
 from employer_sync_pipeline.orchestration.sentry import report_failed_runs_to_sentry
+from employer_sync_pipeline.sync import reconciliation
 
 from ..support import sentry
 from ..support.runs import run_employer_sync
@@ -296,3 +297,17 @@ def test_a_runs_checks_cover_its_own_records_and_the_daily_checks_everything(syn
     daily = _check_results()["employer_reconciliation"]
     assert not daily.passed and daily.metadata["in_scope_not_active_ids"].value == [untouched]
     assert daily.metadata["compared"].value == "all of JodGig"
+
+
+def test_a_runs_owner_check_compares_the_platform_with_the_owners_the_run_decided(sync_env, jodgig, platform_db):
+    company = jodgig.company()
+    owner, other = jodgig.user("HQ_MANAGER", company), jodgig.user("HQ_MANAGER", company)
+    run = run_employer_sync()
+
+    owners = {e.check_name: e for e in run.get_asset_check_evaluations()}["one_resolved_owner_per_organisation"]
+    assert owners.passed
+    assert owners.metadata["compared"].value == "this run's 1 companies, against the owners it decided"
+    assert reconciliation.run_owner_mismatches(platform_db.engine, {company: owner}) == []
+    assert reconciliation.run_owner_mismatches(platform_db.engine, {company: other}) == [
+        reconciliation.OwnerMismatch(company, other, (owner,))
+    ]
