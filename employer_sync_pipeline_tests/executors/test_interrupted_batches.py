@@ -10,7 +10,7 @@ from employer_sync_pipeline.orchestration.resources import (
     SyncRunLock,
 )
 from employer_sync_pipeline.orchestration.sentry import SentryResource
-from employer_sync_pipeline.sync.batch import WRITE_CHUNK
+from employer_sync_pipeline.sync import batch
 
 from ..support.runs import identities, run_errors, sync_logs
 
@@ -29,10 +29,11 @@ class AnotherBatchFailsAfterTheFirstChunk(SentryResource):
         self._instance.add_run_tags(self._run_id, {INTERRUPTED_TAG: "batch_7 failed (OperationalError)"})
 
 
-def test_a_running_batch_commits_no_chunk_after_its_run_was_interrupted(sync_env, jodgig, platform_db):
+def test_a_running_batch_commits_no_chunk_after_its_run_was_interrupted(sync_env, jodgig, platform_db, monkeypatch):
+    monkeypatch.setattr(batch, "WRITE_CHUNK", 100)
     company = jodgig.company()
     broken = jodgig.user("HQ_MANAGER", company, email="broken")  # fails in the first chunk: the report hook fires
-    for _ in range(WRITE_CHUNK + 10):
+    for _ in range(batch.WRITE_CHUNK + 10):
         jodgig.user("OUTLET_MANAGER", company)
 
     result = sync_jobs["employer_sync_job"].execute_in_process(
@@ -45,5 +46,5 @@ def test_a_running_batch_commits_no_chunk_after_its_run_was_interrupted(sync_env
     assert not result.success
     assert "batch_7 failed (OperationalError); this run writes nothing more" in run_errors(result)
     written = identities(platform_db.engine)
-    assert len(written) == WRITE_CHUNK - 1 and broken not in written, "only the first chunk was committed"
+    assert len(written) == batch.WRITE_CHUNK - 1 and broken not in written, "only the first chunk was committed"
     assert sync_logs(platform_db.engine) == []

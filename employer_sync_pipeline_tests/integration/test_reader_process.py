@@ -119,6 +119,7 @@ def test_a_batch_that_fails_ends_its_busy_reader(source):
 
 def sync_both_ways(jodgig_db, platform_url, monkeypatch, with_reader: bool):
     monkeypatch.setattr(batch, "can_fork", lambda: with_reader)
+    monkeypatch.setattr(batch, "WRITE_CHUNK", 500)
     source, platform = create_jodgig_engine(jodgig_db.reader_url, LIMITS), create_platform_engine(platform_url, LIMITS)
     try:
         dbs = Databases(source, platform, SourceRules(DEMO_OBSOLETE_COMPANY_IDS, TimezoneService()))
@@ -142,7 +143,7 @@ def test_a_batch_writes_the_same_with_and_without_the_reader_process(jodgig_db, 
         for platform in platforms:
             drop_platform_database(platform)
 
-    assert with_reader.selected > 3 * batch.WRITE_CHUNK, "several chunks, so the reader process ran"
+    assert with_reader.selected > 3 * 500, "several chunks, so the reader process ran"
     outcome = lambda record: (record.remote_gig_user_id, record.scope_set, record.outcome, record.failure)  # noqa: E731
     assert [outcome(r) for r in with_reader.records] == [outcome(r) for r in in_process.records]
     assert with_reader.table_rows == in_process.table_rows
