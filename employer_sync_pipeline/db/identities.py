@@ -63,7 +63,7 @@ def release_emails(conn: Connection, rows: Sequence[IdentityRow]) -> None:
     statement = (
         sa.update(i)
         .where(
-            is_one_of(conn, i.c.remote_gig_user_id, [row.remote_gig_user_id for row in rows]),
+            is_one_of(conn, i.c.remote_gig_user_id, (row.remote_gig_user_id for row in rows)),
             i.c.status == ACTIVE,
             i.c.remote_updated_at <= incoming,
         )

@@ -11,6 +11,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from ..domain.batching import batched
 from ..domain.records import Company, JodgigUser, Outlet, ScopeUser
 from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER, TALENT, canonical_role
+from .id_lists import is_one_of
 from .jodgig_tables import companies, outlet_user, outlets, super_hq_external_companies, users
 
 _IN_LIST_CHUNK = 5000
@@ -164,7 +165,9 @@ def load_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> li
     return [
         _user(JodgigUser, row)
         for chunk in _chunks(ids)
-        for row in conn.execute(sa.select(*_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles)))
+        for row in conn.execute(
+            sa.select(*_USER_COLUMNS).where(is_one_of(conn, users.c.id, chunk), users.c.role.in_(roles))
+        )
     ]
 
 
@@ -179,7 +182,9 @@ def load_scope_users(conn: Connection, ids: Iterable[int], roles: Iterable[str])
     return [
         _user(ScopeUser, row)
         for chunk in _chunks(ids)
-        for row in conn.execute(sa.select(*_SCOPE_USER_COLUMNS).where(users.c.id.in_(chunk), users.c.role.in_(roles)))
+        for row in conn.execute(
+            sa.select(*_SCOPE_USER_COLUMNS).where(is_one_of(conn, users.c.id, chunk), users.c.role.in_(roles))
+        )
     ]
 
 
@@ -187,7 +192,7 @@ def load_companies(conn: Connection, ids: Iterable[int]) -> dict[int, Company]:
     return {
         row.id: Company(*row)
         for chunk in _chunks(ids)
-        for row in conn.execute(sa.select(*_COMPANY_COLUMNS).where(companies.c.id.in_(chunk)))
+        for row in conn.execute(sa.select(*_COMPANY_COLUMNS).where(is_one_of(conn, companies.c.id, chunk)))
     }
 
 
@@ -196,7 +201,7 @@ def load_pivot_company_ids(conn: Connection, user_ids: Iterable[int]) -> dict[in
     pivots: dict[int, list[int]] = {}
     shec = super_hq_external_companies
     for chunk in _chunks(user_ids):
-        query = sa.select(shec.c.user_id, shec.c.company_id).where(shec.c.user_id.in_(chunk))
+        query = sa.select(shec.c.user_id, shec.c.company_id).where(is_one_of(conn, shec.c.user_id, chunk))
         for user_id, company_id in conn.execute(query):
             pivots.setdefault(user_id, []).append(company_id)
     return pivots
@@ -206,7 +211,9 @@ def load_outlet_links(conn: Connection, user_ids: Iterable[int]) -> dict[int, li
     """User id → the outlet ids of its ``outlet_user`` rows (the outlets may not exist)."""
     links: dict[int, list[int]] = {}
     for chunk in _chunks(user_ids):
-        query = sa.select(outlet_user.c.user_id, outlet_user.c.outlet_id).where(outlet_user.c.user_id.in_(chunk))
+        query = sa.select(outlet_user.c.user_id, outlet_user.c.outlet_id).where(
+            is_one_of(conn, outlet_user.c.user_id, chunk)
+        )
         for user_id, outlet_id in conn.execute(query):
             links.setdefault(user_id, []).append(outlet_id)
     return links
@@ -216,7 +223,7 @@ def load_outlets_of_companies(conn: Connection, company_ids: Iterable[int]) -> l
     return [
         Outlet(*row)
         for chunk in _chunks(company_ids)
-        for row in conn.execute(sa.select(*_OUTLET_COLUMNS).where(outlets.c.company_id.in_(chunk)))
+        for row in conn.execute(sa.select(*_OUTLET_COLUMNS).where(is_one_of(conn, outlets.c.company_id, chunk)))
     ]
 
 
@@ -225,7 +232,7 @@ def load_outlets(conn: Connection, ids: Iterable[int]) -> dict[int, Outlet]:
     return {
         row.id: Outlet(*row)
         for chunk in _chunks(ids)
-        for row in conn.execute(sa.select(*_OUTLET_COLUMNS).where(outlets.c.id.in_(chunk)))
+        for row in conn.execute(sa.select(*_OUTLET_COLUMNS).where(is_one_of(conn, outlets.c.id, chunk)))
     }
 
 
@@ -237,12 +244,14 @@ def load_hq_managers_of_companies(
     A batch passes its own users, whom it has read already: most of a company's managers are
     in the same batch, because batches are ordered by company.
     """
-    others = users.c.id.not_in(sorted(except_user_ids)) if except_user_ids else sa.true()
+    others = ~is_one_of(conn, users.c.id, sorted(except_user_ids)) if except_user_ids else sa.true()
     return [
         _user(ScopeUser, row)
         for chunk in _chunks(company_ids)
         for row in conn.execute(
-            sa.select(*_SCOPE_USER_COLUMNS).where(users.c.company_id.in_(chunk), users.c.role == HQ_MANAGER, others),
+            sa.select(*_SCOPE_USER_COLUMNS).where(
+                is_one_of(conn, users.c.company_id, chunk), users.c.role == HQ_MANAGER, others
+            ),
         )
     ]
 

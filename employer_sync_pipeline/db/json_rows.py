@@ -4,37 +4,49 @@ Every bulk write on PostgreSQL, a JIT's one row or a chunk's thousands, takes it
 
 - one statement, not four: ``COPY`` needed a temporary staging table created, emptied and filled
   before the statement that used it, and every commit then truncated that table again;
-- ``json.dumps`` encodes the rows in C, where ``COPY``'s text format was built value by value;
+- orjson encodes the rows in native code, where ``COPY``'s text format was built value by value
+  (and ``json.dumps`` calls back into Python for every datetime: 18 ms for 2,000 identities,
+  against 2 ms);
 - the statement's text does not depend on the row count, so SQLAlchemy compiles it once per shape.
 
 Text columns are read back unbounded, so a value too long for its column is rejected by the write
 itself (a ``DataError`` of that statement, which isolation then pins on its record) and never cut.
 """
 
-import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+
+from .types import UtcDateTime
 
 #: The bind parameter every statement built here reads its rows from.
 ROWS_PARAMETER = "rows"
 
 
-def rows_as_json(rows: Sequence[Mapping[str, Any]]) -> str:
-    """The rows as one JSON array of objects; datetimes must carry their zone (the platform stores UTC)."""
-    return json.dumps(rows, default=_json_value, separators=(",", ":"))
+def rows_as_json(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> str:
+    """``table``'s rows as one JSON array of objects; datetimes must carry their zone (the platform
+    stores UTC)."""
+    _refuse_naive_datetimes(table, rows)
+    try:
+        return orjson.dumps(rows).decode()
+    except orjson.JSONEncodeError as error:
+        raise TypeError(f"a row has a value with no JSON form for the platform: {error}") from error
 
 
-def _json_value(value: Any) -> str:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} given for a UTC column")
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} {value!r} has no JSON form for the platform")
+def _refuse_naive_datetimes(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """orjson would write a naive datetime without an offset, which PostgreSQL reads in its session's
+    zone. Only the table's datetime columns are looked at: checking every value would cost more
+    than encoding them."""
+    names = [name for name in rows[0] if isinstance(table.c[name].type, UtcDateTime)] if rows else []
+    for name in names:
+        for row in rows:
+            value = row[name]
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"naive datetime {value!r} given for the UTC column {table.name}.{name}")
 
 
 @lru_cache(maxsize=64)

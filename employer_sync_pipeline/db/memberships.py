@@ -62,10 +62,9 @@ def delete_memberships(conn: Connection, membership_ids: Collection[int]) -> int
     """Delete memberships and their outlet assignments."""
     if not membership_ids:
         return 0
-    conn.execute(
-        sa.delete(org_outlet_assignments).where(is_one_of(conn, org_outlet_assignments.c.org_membership_id, membership_ids))
-    )
-    return conn.execute(sa.delete(org_memberships).where(is_one_of(conn, org_memberships.c.id, membership_ids))).rowcount
+    a, m = org_outlet_assignments, org_memberships
+    conn.execute(sa.delete(a).where(is_one_of(conn, a.c.org_membership_id, membership_ids)))
+    return conn.execute(sa.delete(m).where(is_one_of(conn, m.c.id, membership_ids))).rowcount
 
 
 def demote_other_owners(conn: Connection, owners: Mapping[int, int | None]) -> int:
@@ -134,7 +133,8 @@ def organisation_owners(conn: Connection, company_ids: Collection[int] | None = 
         .order_by(o.c.remote_gig_company_id, owners.c.remote_gig_user_id)
     )
     queries = [query] if company_ids is None else [
-        query.where(is_one_of(conn, o.c.remote_gig_company_id, chunk)) for chunk in batched(sorted(company_ids), _IN_LIST_CHUNK)
+        query.where(is_one_of(conn, o.c.remote_gig_company_id, chunk))
+        for chunk in batched(sorted(company_ids), _IN_LIST_CHUNK)
     ]
     result: dict[int, list[int]] = {}
     for company_id, user_id in (row for q in queries for row in conn.execute(q)):

@@ -53,7 +53,7 @@ def upsert_returning_ids(
         return upsert_with_values(conn, table, rows, key, update, guard)
     query = _upsert_with_every_id(table, tuple(rows[0]), tuple(key), tuple(update), guard)
     ids, written = {}, 0
-    for row_id, *found, was_written in conn.execute(query, {ROWS_PARAMETER: rows_as_json(rows)}):
+    for row_id, *found, was_written in conn.execute(query, {ROWS_PARAMETER: rows_as_json(table, rows)}):
         if was_written:
             ids[tuple(found)], written = row_id, written + 1
         else:
@@ -86,7 +86,7 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, A
     if conn.dialect.name != "postgresql":
         conn.execute(sa.insert(table), list(rows))
         return len(rows)
-    return conn.execute(plain_insert(table, tuple(rows[0])), {ROWS_PARAMETER: rows_as_json(rows)}).rowcount
+    return conn.execute(plain_insert(table, tuple(rows[0])), {ROWS_PARAMETER: rows_as_json(table, rows)}).rowcount
 
 
 @lru_cache(maxsize=64)

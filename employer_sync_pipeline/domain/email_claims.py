@@ -18,13 +18,21 @@ EmailKey = tuple[str, str]
 
 
 def contested_user_ids(emails: Mapping[int, str | None]) -> frozenset[int]:
-    """The users (of one kind) whose normalised address another of these users has too."""
-    users_by_email: dict[str, list[int]] = defaultdict(list)
+    """The users (of one kind) whose normalised address another of these users has too.
+
+    Addresses are grouped as normalised but not yet validated: only an address two users share
+    is checked, so a full refresh does not run the e-mail pattern over every user twice.
+    """
+    users_by_address: dict[str, list[int]] = defaultdict(list)
     for user_id, raw in emails.items():
-        email = normalise_email(raw)
-        if email is not None:
-            users_by_email[email].append(user_id)
-    return frozenset(user_id for users in users_by_email.values() if len(users) > 1 for user_id in users)
+        if raw is not None:
+            users_by_address[raw.strip().lower()].append(user_id)
+    return frozenset(
+        user_id
+        for address, users in users_by_address.items()
+        if len(users) > 1 and normalise_email(address) is not None
+        for user_id in users
+    )
 
 
 @dataclass(frozen=True)

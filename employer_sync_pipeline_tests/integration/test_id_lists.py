@@ -1,10 +1,14 @@
-"""``is_one_of``: PostgreSQL's one array parameter selects exactly what ``IN`` selects on SQLite."""
+"""``is_one_of``: PostgreSQL's array parameter and MariaDB's ``JSON_TABLE`` select exactly what ``IN`` selects."""
+
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 
+from employer_sync_pipeline.db import id_lists
 from employer_sync_pipeline.db.engines import create_platform_engine
 from employer_sync_pipeline.db.id_lists import is_one_of
+from employer_sync_pipeline.db.jodgig_tables import companies
 from employer_sync_pipeline.db.platform_tables import metadata, org_organisations
 from employer_sync_pipeline.settings import Settings
 
@@ -20,7 +24,10 @@ def _organisation_ids(engine, wanted) -> list[int]:
         return sorted(conn.execute(query).scalars())
 
 
-@pytest.mark.parametrize("wanted", [[], [2], [3, 1, 3], [2**40, 9_000_000_000_000_000_000, 77], range(1, 1001)])
+WANTED = [[], [2], [3, 1, 3], [2**40, 9_000_000_000_000_000_000, 77], range(1, 1001)]
+
+
+@pytest.mark.parametrize("wanted", WANTED)
 def test_postgresql_and_sqlite_select_the_same_rows(platform_db, tmp_path, wanted):
     sqlite = create_platform_engine(f"sqlite:///{tmp_path / 'platform.sqlite3'}", Settings.from_env({}).limits)
     metadata.create_all(sqlite)
@@ -43,3 +50,35 @@ def test_only_integers_are_bound(platform_db):
     o = org_organisations
     with platform_db.engine.connect() as conn, pytest.raises(sa.exc.StatementError, match="invalid literal for int"):
         conn.execute(sa.select(o.c.id).where(is_one_of(conn, o.c.id, ["1}"])))
+
+
+def _company_ids(conn, wanted, negated=False) -> list[int]:
+    condition = is_one_of(conn, companies.c.id, wanted)
+    return sorted(conn.execute(sa.select(companies.c.id).where(~condition if negated else condition)).scalars())
+
+
+@pytest.mark.parametrize("json_table", [True, False], ids=["JSON_TABLE", "IN list"])
+def test_mariadb_selects_the_same_rows_with_json_table_and_without(jodgig_db, monkeypatch, json_table):
+    now = datetime(2026, 3, 1)
+    with jodgig_db.writer.begin() as conn:
+        conn.execute(sa.insert(companies), [{"id": c, "name": f"c{c}", "created_at": now, "updated_at": now}
+                                            for c in COMPANY_IDS])  # fmt: skip
+    if not json_table:
+        monkeypatch.setattr(id_lists, "has_json_table", lambda conn: False)
+    with jodgig_db.writer.connect() as conn:
+        assert id_lists.has_json_table(conn) is json_table
+        for wanted in WANTED:
+            expected = sorted(set(COMPANY_IDS) & set(wanted))
+            assert _company_ids(conn, wanted) == expected
+            assert _company_ids(conn, wanted, negated=True) == sorted(set(COMPANY_IDS) - set(wanted))
+        compiled = sa.select(companies.c.id).where(is_one_of(conn, companies.c.id, range(1000))).compile(conn)
+    assert ("JSON_TABLE" in str(compiled)) is json_table
+
+
+def test_json_table_is_used_from_the_first_versions_that_have_it(jodgig_db):
+    with jodgig_db.writer.connect() as conn:
+        dialect = conn.dialect
+        for is_mariadb, version, expected in [(True, (10, 5, 22), False), (True, (10, 6, 0), True),
+                                              (False, (5, 7, 44), False), (False, (8, 0, 4), True)]:  # fmt: skip
+            dialect.is_mariadb, dialect.server_version_info = is_mariadb, version
+            assert id_lists.has_json_table(conn) is expected, (is_mariadb, version)
