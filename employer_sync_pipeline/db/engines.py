@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from . import pymysql_connections
 from .jodgig_reads import install_cheap_datetimes, mysqldb_conversions
 from .limits import ConnectionLimits
 from .timeouts import DatabaseTimeout, TimeoutPolicy, timeout_message, wait_kind
@@ -64,6 +65,8 @@ def _create_mysql_engine(url: str, driver: str, limits: ConnectionLimits) -> Eng
             "or mysql+mysqldb:// (the mysqlclient extra, docs/configuration.md)"
         )
     engine = sa.create_engine(url, connect_args=connect_args, **_POOL_OPTIONS)
+    if driver == "pymysql":
+        sa.event.listen(engine, "do_connect", pymysql_connections.connect)
     sa.event.listen(engine, "connect", lambda dbapi_conn, _record: on_connect(dbapi_conn, limits))
     if driver == "mysqldb":
         _stamp_read_deadlines(engine, mysqldb_read_timeout(limits))
