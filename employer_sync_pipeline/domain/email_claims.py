@@ -7,7 +7,7 @@ id gets it. Every other claimant fails with ``DuplicateEmail``, and keeps what i
 address stays taken, which can make more claimants fail. The rule is applied until nothing changes.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -20,19 +20,14 @@ EmailKey = tuple[str, str]
 def contested_user_ids(emails: Mapping[int, str | None]) -> frozenset[int]:
     """The users (of one kind) whose normalised address another of these users has too.
 
-    Addresses are grouped as normalised but not yet validated: only an address two users share
-    is checked, so a full refresh does not run the e-mail pattern over every user twice.
+    Addresses are counted as normalised but not yet validated: only an address two users share is
+    checked, so a full refresh does not run the e-mail pattern over every user twice.
     """
-    users_by_address: dict[str, list[int]] = defaultdict(list)
-    for user_id, raw in emails.items():
-        if raw is not None:
-            users_by_address[raw.strip().lower()].append(user_id)
-    return frozenset(
-        user_id
-        for address, users in users_by_address.items()
-        if len(users) > 1 and normalise_email(address) is not None
-        for user_id in users
-    )
+    addresses = {user_id: raw.strip().lower() for user_id, raw in emails.items() if raw is not None}
+    shared = {
+        address for address, users in Counter(addresses.values()).items() if users > 1 and normalise_email(address)
+    }
+    return frozenset(user_id for user_id, address in addresses.items() if address in shared)
 
 
 @dataclass(frozen=True)
