@@ -2,7 +2,7 @@
 
 A reader process is forked from the job's process: until either writes to a page, they share it,
 and the kernel counts it in both ``VmHWM``s. What the child adds is its private memory (USS:
-``Private_Clean + Private_Dirty`` in ``/proc/<pid>/smaps_rollup``). This samples, every 250 ms
+``Private_Clean + Private_Dirty`` in ``/proc/<pid>/smaps_rollup``). This samples, every second
 while the job runs, this process's RSS plus the USS of each of its children, and keeps the
 peak of that sum and of the children's USS alone. The job's peak is then the larger of this
 process's ``VmHWM`` (which sampling could miss) and the sampled peak of the sum.
@@ -12,11 +12,12 @@ import re
 import threading
 from pathlib import Path
 
-#: Sampling period: a reader lives for one batch step, several chunks of 1,000 users, and its
-#: private memory grows as the job writes pages they shared. Every 50 ms cost the measured job
-#: 0.2-0.5 s of a 5.5 s scale-10 full sync (the kernel walks the reader's page tables for
-#: ``smaps_rollup``, and each wake-up takes the job's GIL).
-_PERIOD_SECONDS = 0.25
+#: Sampling period: a reader lives for one batch step, several seconds of chunks of 2,000 users,
+#: and its private memory grows as the job writes pages they shared. Each sample costs the
+#: measured job about 9 ms of CPU on the CI machine (the kernel walks the reader's page tables for
+#: ``smaps_rollup``): every 250 ms that was 0.8 s of a 22 s scale-30 full sync, every 50 ms
+#: 0.2-0.5 s of a 5.5 s scale-10 one on a faster machine.
+_PERIOD_SECONDS = 1.0
 
 
 class ChildMemorySampler:
