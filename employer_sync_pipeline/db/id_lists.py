@@ -13,15 +13,19 @@ than many of the reads themselves, and a fifth of the JodGig reader's CPU. Inste
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
+from ..domain.batching import batched
+
 #: What ``JSON_TABLE`` cannot say in SQLAlchemy Core: its ``COLUMNS`` clause.
 _JSON_IDS = "SELECT id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id BIGINT PATH '$')) AS wanted"
 _FIRST_JSON_TABLE = {True: (10, 6), False: (8, 0, 4)}  # is MariaDB → first version with JSON_TABLE
+#: Ids per ``IN`` list: SQLite takes at most 32,766 parameters in a statement.
+_IN_LIST_CHUNK = 5000
 
 
 class _IdArray(sa.types.TypeDecorator):
@@ -53,6 +57,19 @@ def is_one_of(conn: Connection, column: sa.ColumnElement[int], ids: Iterable[int
         ids_parameter = sa.bindparam("ids", ids, type_=_IdJson(), unique=True)
         return column.in_(sa.text(_JSON_IDS).bindparams(ids_parameter).columns(sa.column("id", sa.BigInteger)))
     return column.in_(ids)
+
+
+def id_chunks(conn: Connection, ids: Iterable[int]) -> Iterator[tuple[int, ...]]:
+    """``ids`` sorted, in as few statements' worth as ``conn``'s server takes: one where they are one
+    parameter, chunks of 5,000 for an ``IN`` list. One statement over a whole run's ids (the
+    run-end checks) reads the table once, where 20 would each scan it."""
+    ids = sorted(set(ids))
+    if not ids:
+        return
+    if conn.dialect.name == "postgresql" or has_json_table(conn):
+        yield tuple(ids)
+    else:
+        yield from batched(ids, _IN_LIST_CHUNK)
 
 
 def has_json_table(conn: Connection) -> bool:

@@ -12,16 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
-from ..domain.batching import batched
 from ..domain.explanation import PlatformIdentity
 from ..domain.mapping import IdentityRow
-from .id_lists import is_one_of
+from .id_lists import id_chunks, is_one_of
 from .platform_tables import ACTIVE, DEACTIVATED, identities_users
 from .upsert import find_ids, upsert_returning_ids
 
 _WRITTEN_COLUMNS = [name for name in IdentityRow.__slots__ if name != "remote_gig_user_id"] + ["status"]
 _EXPLAINED_COLUMNS = [identities_users.c[field.name] for field in dataclasses.fields(PlatformIdentity)]
-_IN_LIST_CHUNK = 5000
 
 
 class Identity(NamedTuple):
@@ -147,6 +145,6 @@ def active_identity_user_ids(conn: Connection, kind: str, among: Collection[int]
         return set(conn.execute(query).scalars())
     return {
         user_id
-        for chunk in batched(sorted(among), _IN_LIST_CHUNK)
+        for chunk in id_chunks(conn, among)
         for user_id in conn.execute(query.where(is_one_of(conn, i.c.remote_gig_user_id, chunk))).scalars()
     }

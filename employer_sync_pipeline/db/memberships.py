@@ -9,10 +9,9 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain.batching import batched
 from ..domain.explanation import PlatformAssignment, PlatformMembership
 from ..domain.organisation import ADMIN, OWNER
-from .id_lists import is_one_of
+from .id_lists import id_chunks, is_one_of
 from .platform_tables import (
     ACTIVE,
     identities_users,
@@ -23,7 +22,6 @@ from .platform_tables import (
 )
 from .upsert import insert_rows, upsert_returning_ids
 
-_IN_LIST_CHUNK = 5000
 
 class ExistingMembership(NamedTuple):
     id: int
@@ -134,7 +132,7 @@ def organisation_owners(conn: Connection, company_ids: Collection[int] | None = 
     )
     queries = [query] if company_ids is None else [
         query.where(is_one_of(conn, o.c.remote_gig_company_id, chunk))
-        for chunk in batched(sorted(company_ids), _IN_LIST_CHUNK)
+        for chunk in id_chunks(conn, company_ids)
     ]
     result: dict[int, list[int]] = {}
     for company_id, user_id in (row for q in queries for row in conn.execute(q)):

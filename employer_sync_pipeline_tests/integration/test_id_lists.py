@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from employer_sync_pipeline.db import id_lists
 from employer_sync_pipeline.db.engines import create_platform_engine
-from employer_sync_pipeline.db.id_lists import is_one_of
+from employer_sync_pipeline.db.id_lists import id_chunks, is_one_of
 from employer_sync_pipeline.db.jodgig_tables import companies
 from employer_sync_pipeline.db.platform_tables import metadata, org_organisations
 from employer_sync_pipeline.settings import Settings
@@ -82,3 +82,18 @@ def test_json_table_is_used_from_the_first_versions_that_have_it(jodgig_db):
                                               (False, (5, 7, 44), False), (False, (8, 0, 4), True)]:  # fmt: skip
             dialect.is_mariadb, dialect.server_version_info = is_mariadb, version
             assert id_lists.has_json_table(conn) is expected, (is_mariadb, version)
+
+
+def test_ids_go_in_one_statement_where_they_are_one_parameter(platform_db, jodgig_db, tmp_path):
+    sqlite = create_platform_engine(f"sqlite:///{tmp_path / 'platform.sqlite3'}", Settings.from_env({}).limits)
+    ids = [*range(12_000, 0, -1), 5]
+    try:
+        for engine, sizes in ((platform_db.engine, [12_000]), (jodgig_db.writer, [12_000]),
+                              (sqlite, [5000, 5000, 2000])):  # fmt: skip
+            with engine.connect() as conn:
+                chunks = list(id_chunks(conn, ids))
+                assert [len(chunk) for chunk in chunks] == sizes
+                assert [i for chunk in chunks for i in chunk] == list(range(1, 12_001))
+                assert list(id_chunks(conn, [])) == []
+    finally:
+        sqlite.dispose()
