@@ -9,7 +9,7 @@ than many of the reads themselves, and a fifth of the JodGig reader's CPU. Inste
 - MySQL 8.0.4+ and MariaDB 10.6+ get them as a JSON array the server reads as a table:
   ``column IN (SELECT id FROM JSON_TABLE(:ids, …))``, which the optimizer materializes and then
   probes ``column``'s index with, as it does an ``IN`` list;
-- any other server (an older MySQL, SQLite) keeps ``IN``.
+- any other server (an older MySQL, SQLite) keeps ``IN``, and so do a few ids (a JIT's one).
 """
 
 import json
@@ -26,6 +26,8 @@ _JSON_IDS = "SELECT id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id BIGINT PATH '$')
 _FIRST_JSON_TABLE = {True: (10, 6), False: (8, 0, 4)}  # is MariaDB → first version with JSON_TABLE
 #: Ids per ``IN`` list: SQLite takes at most 32,766 parameters in a statement.
 _IN_LIST_CHUNK = 5000
+#: Fewer ids than this stay an ``IN`` list, which costs a JIT's one id less than a parameter to decode.
+_ONE_PARAMETER_FROM = 32
 
 
 class _IdArray(sa.types.TypeDecorator):
@@ -51,6 +53,8 @@ class _IdJson(sa.types.TypeDecorator):
 def is_one_of(conn: Connection, column: sa.ColumnElement[int], ids: Iterable[int]) -> sa.ColumnElement[bool]:
     """``column`` is one of ``ids``, in the form that costs ``conn``'s server least."""
     ids = list(ids)
+    if len(ids) < _ONE_PARAMETER_FROM:
+        return column.in_(ids)
     if conn.dialect.name == "postgresql":
         return column == sa.any_(sa.cast(sa.bindparam(None, ids, type_=_IdArray()), ARRAY(column.type)))
     if has_json_table(conn):

@@ -44,12 +44,14 @@ def test_postgresql_binds_the_ids_as_one_parameter(platform_db):
     with platform_db.engine.connect() as conn:
         compiled = sa.select(o.c.id).where(is_one_of(conn, o.c.id, range(1000))).compile(conn)
     assert len(compiled.params) == 1 and "ANY" in str(compiled)
+    with platform_db.engine.connect() as conn:
+        assert "ANY" not in str(sa.select(o.c.id).where(is_one_of(conn, o.c.id, [7])).compile(conn))
 
 
 def test_only_integers_are_bound(platform_db):
     o = org_organisations
     with platform_db.engine.connect() as conn, pytest.raises(sa.exc.StatementError, match="invalid literal for int"):
-        conn.execute(sa.select(o.c.id).where(is_one_of(conn, o.c.id, ["1}"])))
+        conn.execute(sa.select(o.c.id).where(is_one_of(conn, o.c.id, ["1}"] * 40)))
 
 
 def _company_ids(conn, wanted, negated=False) -> list[int]:
@@ -73,6 +75,8 @@ def test_mariadb_selects_the_same_rows_with_json_table_and_without(jodgig_db, mo
             assert _company_ids(conn, wanted, negated=True) == sorted(set(COMPANY_IDS) - set(wanted))
         compiled = sa.select(companies.c.id).where(is_one_of(conn, companies.c.id, range(1000))).compile(conn)
     assert ("JSON_TABLE" in str(compiled)) is json_table
+    with jodgig_db.writer.connect() as conn:
+        assert "JSON_TABLE" not in str(sa.select(companies.c.id).where(is_one_of(conn, companies.c.id, [1, 2])).compile(conn))
 
 
 def test_json_table_is_used_from_the_first_versions_that_have_it(jodgig_db):
