@@ -22,7 +22,10 @@ from sqlalchemy.engine import Connection
 from ..domain.batching import batched
 
 #: What ``JSON_TABLE`` cannot say in SQLAlchemy Core: its ``COLUMNS`` clause.
-_JSON_IDS = "SELECT id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id BIGINT PATH '$')) AS wanted"
+#: JodGig's ids are unsigned; a value out of range would be NULL, which ``NOT IN`` must never see.
+_JSON_IDS = (
+    "SELECT id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) AS wanted WHERE id IS NOT NULL"
+)
 _FIRST_JSON_TABLE = {True: (10, 6), False: (8, 0, 4)}  # is MariaDB → first version with JSON_TABLE
 #: Ids per ``IN`` list: SQLite takes at most 32,766 parameters in a statement.
 _IN_LIST_CHUNK = 5000

@@ -4,7 +4,7 @@ Reconciliation is set-based: it names the JodGig users in scope who have no acti
 the active identities whose user is no longer in scope, so one missing and one extra never cancel out.
 """
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -88,12 +88,12 @@ def reconcile_run(platform: Engine, result: BatchResult, kind: str) -> Reconcili
     return reconcile(in_scope, active)
 
 
-def owner_mismatches(dbs: Databases, company_ids: Collection[int] | None = None) -> list[OwnerMismatch]:
-    """Active organisations (of ``company_ids``, if given) whose owners are not exactly the resolved
-    owner (when that one is synced)."""
+def owner_mismatches(dbs: Databases) -> list[OwnerMismatch]:
+    """Active organisations whose owners are not exactly the owner resolved from JodGig now (when
+    that one is synced)."""
     obsolete = dbs.rules.obsolete_company_ids
     with dbs.platform.connect() as conn:
-        owners = memberships.organisation_owners(conn, company_ids)
+        owners = memberships.organisation_owners(conn)
     with dbs.source.connect() as conn:
         companies = jq.load_companies(conn, owners)
         live = {cid: companies[cid] for cid in live_company_ids(companies.values(), obsolete)}

@@ -59,20 +59,25 @@ def _company_ids(conn, wanted, negated=False) -> list[int]:
     return sorted(conn.execute(sa.select(companies.c.id).where(~condition if negated else condition)).scalars())
 
 
+#: JodGig's ids are unsigned: past PostgreSQL's BIGINT too.
+UNSIGNED_ID = 2**64 - 2
+
+
 @pytest.mark.parametrize("json_table", [True, False], ids=["JSON_TABLE", "IN list"])
 def test_mariadb_selects_the_same_rows_with_json_table_and_without(jodgig_db, monkeypatch, json_table):
     now = datetime(2026, 3, 1)
+    stored = [*COMPANY_IDS, UNSIGNED_ID]
     with jodgig_db.writer.begin() as conn:
         conn.execute(sa.insert(companies), [{"id": c, "name": f"c{c}", "created_at": now, "updated_at": now}
-                                            for c in COMPANY_IDS])  # fmt: skip
+                                            for c in stored])  # fmt: skip
     if not json_table:
         monkeypatch.setattr(id_lists, "has_json_table", lambda conn: False)
     with jodgig_db.writer.connect() as conn:
         assert id_lists.has_json_table(conn) is json_table
-        for wanted in WANTED:
-            expected = sorted(set(COMPANY_IDS) & set(wanted))
+        for wanted in [*WANTED, [UNSIGNED_ID, 3, *range(100, 140)], [-1, 2, *range(100, 140)]]:
+            expected = sorted(set(stored) & set(wanted))
             assert _company_ids(conn, wanted) == expected
-            assert _company_ids(conn, wanted, negated=True) == sorted(set(COMPANY_IDS) - set(wanted))
+            assert _company_ids(conn, wanted, negated=True) == sorted(set(stored) - set(wanted))
         compiled = sa.select(companies.c.id).where(is_one_of(conn, companies.c.id, range(1000))).compile(conn)
     assert ("JSON_TABLE" in str(compiled)) is json_table
     with jodgig_db.writer.connect() as conn:
