@@ -12,9 +12,9 @@ than many of the reads themselves, and a fifth of the JodGig reader's CPU. Inste
 - any other server (an older MySQL, SQLite) keeps ``IN``, and so do a few ids (a JIT's one).
 """
 
-import json
 from collections.abc import Iterable, Iterator
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
@@ -50,7 +50,7 @@ class _IdJson(sa.types.TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return json.dumps(list(map(int, value)), separators=(",", ":"))
+        return orjson.dumps(list(map(int, value))).decode()
 
 
 def is_one_of(conn: Connection, column: sa.ColumnElement[int], ids: Iterable[int]) -> sa.ColumnElement[bool]:
