@@ -46,6 +46,51 @@ def membership_company_ids(conn: Connection, remote_user_ids: Collection[int]) -
     return set(conn.execute(query).scalars())
 
 
+class MembershipState(NamedTuple):
+    """What a write needs to know of the memberships it may change, read in one statement."""
+
+    #: The identities' memberships.
+    memberships: list[ExistingMembership]
+    #: (membership id, org outlet id) → assignment id, of those memberships.
+    assignments: dict[tuple[int, int], int]
+    #: Organisation id → the identity id of its owner now, for the organisations asked about.
+    owners: dict[int, int]
+
+
+def membership_state(
+    conn: Connection, identity_ids: Collection[int], organisation_ids: Collection[int]
+) -> MembershipState:
+    """The memberships of these identities with their outlet assignments, and the owners of these
+    organisations."""
+    m, a = org_memberships, org_outlet_assignments
+    parts = []
+    if identity_ids:
+        parts.append(
+            sa.select(m.c.id, m.c.organisation_id, m.c.identities_user_id, m.c.role, a.c.id, a.c.org_outlet_id)
+            .outerjoin(a, a.c.org_membership_id == m.c.id)
+            .where(is_one_of(conn, m.c.identities_user_id, identity_ids))
+        )
+    if organisation_ids:
+        parts.append(
+            sa.select(m.c.id, m.c.organisation_id, m.c.identities_user_id, m.c.role, sa.null(), sa.null()).where(
+                is_one_of(conn, m.c.organisation_id, organisation_ids), m.c.role == OWNER
+            )
+        )
+    if not parts:
+        return MembershipState([], {}, {})
+    identities, organisations = set(identity_ids), set(organisation_ids)
+    found: dict[int, ExistingMembership] = {}
+    assignments, owners = {}, {}
+    for membership_id, org_id, identity_id, role, assignment_id, outlet_id in conn.execute(sa.union_all(*parts)):
+        if identity_id in identities:
+            found[membership_id] = ExistingMembership(membership_id, org_id, identity_id, role)
+        if assignment_id is not None:
+            assignments[(membership_id, outlet_id)] = assignment_id
+        if role == OWNER and org_id in organisations:
+            owners[org_id] = identity_id
+    return MembershipState(list(found.values()), assignments, owners)
+
+
 def existing_memberships(conn: Connection, identity_ids: Collection[int]) -> list[ExistingMembership]:
     if not identity_ids:
         return []

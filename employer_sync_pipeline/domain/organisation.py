@@ -156,3 +156,28 @@ def role_difference(wanted: Mapping[Key, str], existing: Mapping[Key, str]) -> R
             (key, existing[key], role) for key, role in wanted.items() if key in existing and existing[key] != role
         ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerChanges:
+    """Which of the two owner statements a write needs: most writes change no owner and send neither."""
+
+    #: Some organisation has an owner who is not its resolved owner.
+    demote: bool
+    #: Some resolved owner is not its organisation's owner yet, and the membership upsert does not make it one.
+    promote: bool
+
+
+def owner_changes(
+    resolved: Mapping[Key, int | None], current: Mapping[Key, int], written_owners: Collection[tuple[Key, int]]
+) -> OwnerChanges:
+    """Compare the resolved owners (organisation → identity, None: no owner) with the current ones
+    (organisation → the identity whose membership is the owner) and the owner memberships about to
+    be written."""
+    return OwnerChanges(
+        demote=any(org in resolved and resolved[org] != owner for org, owner in current.items()),
+        promote=any(
+            owner is not None and current.get(org) != owner and (org, owner) not in written_owners
+            for org, owner in resolved.items()
+        ),
+    )

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from ..db import memberships, organisations
 from ..domain.company_plan import CompanyPlan
 from ..domain.employer_plan import EmployerChunkPlan
-from ..domain.organisation import role_difference
+from ..domain.organisation import OWNER, owner_changes, role_difference
 from .identity import write_identities
 from .results import Written
 
@@ -32,8 +32,8 @@ def write_employer_plans(conn: Connection, chunk: EmployerChunkPlan, releases: C
     found = write_identities(conn, plans, written, releases, owner_user_ids - {plan.user_id for plan in in_scope})
     identity_ids = {plan.user_id: found[plan.user_id] for plan in plans if plan.user_id in found}
     owners = _owner_identities(company_plan, org_ids, found)
-    membership_ids = _write_memberships(conn, in_scope, org_ids, identity_ids, owners, written)
-    _write_assignments(conn, in_scope, org_ids, identity_ids, membership_ids, outlet_ids, written)
+    membership_ids, assignments = _write_memberships(conn, in_scope, org_ids, identity_ids, owners, written)
+    _write_assignments(conn, in_scope, org_ids, identity_ids, membership_ids, assignments, outlet_ids, written)
     return written
 
 
@@ -57,25 +57,30 @@ def _owner_identities(plan: CompanyPlan, org_ids, identity_ids) -> dict[int, int
     return {org_ids[cid]: identity_ids.get(uid) for cid, uid in plan.owners.items() if cid in org_ids}
 
 
-def _write_memberships(conn, in_scope, org_ids, identity_ids, owners, written) -> dict[tuple, int]:
+def _write_memberships(conn, in_scope, org_ids, identity_ids, owners, written) -> tuple[dict[tuple, int], dict]:
+    """Write the memberships; returns (org, identity) → membership id, and the existing assignments
+    of the memberships that stay (a new membership has none)."""
     desired = {
         (org_ids[m.company_id], identity_ids[plan.user_id]): m.role for plan in in_scope for m in plan.memberships
     }
-    found = memberships.existing_memberships(conn, list(identity_ids.values()))
-    existing = {(m.organisation_id, m.identities_user_id): m for m in found}
+    state = memberships.membership_state(conn, list(identity_ids.values()), list(owners))
+    existing = {(m.organisation_id, m.identities_user_id): m for m in state.memberships}
     difference = role_difference(desired, {key: m.role for key, m in existing.items()})
     written.table_rows["org_memberships.deleted"] = memberships.delete_memberships(
         conn, [existing[key].id for key in difference.deleted]
     )
-    written.table_rows["org_memberships.demoted"] = memberships.demote_other_owners(conn, owners)
+    changes = owner_changes(owners, state.owners, [key for key in difference.to_write if desired[key] == OWNER])
+    written.table_rows["org_memberships.demoted"] = memberships.demote_other_owners(conn, owners) if changes.demote else 0
     upserted, written.table_rows["org_memberships.upserted"] = memberships.upsert_memberships(
         conn, [(*key, desired[key]) for key in difference.to_write]
     )
-    written.table_rows["org_memberships.promoted"] = memberships.promote_owners(conn, owners)
-    return {key: existing[key].id for key in desired if key in existing} | upserted
+    written.table_rows["org_memberships.promoted"] = memberships.promote_owners(conn, owners) if changes.promote else 0
+    membership_ids = {key: existing[key].id for key in desired if key in existing} | upserted
+    kept = set(membership_ids.values())
+    return membership_ids, {pair: row_id for pair, row_id in state.assignments.items() if pair[0] in kept}
 
 
-def _write_assignments(conn, in_scope, org_ids, identity_ids, membership_ids, outlet_ids, written) -> None:
+def _write_assignments(conn, in_scope, org_ids, identity_ids, membership_ids, existing, outlet_ids, written) -> None:
     """Replace each manager's outlet assignments by exactly its planned set.
 
     Only G managers have planned outlets, and their one membership is in their own company.
@@ -87,7 +92,6 @@ def _write_assignments(conn, in_scope, org_ids, identity_ids, membership_ids, ou
         for m in plan.memberships
         for outlet_id in plan.outlet_ids
     }
-    existing = memberships.existing_assignments(conn, list(membership_ids.values()))
     written.table_rows["org_outlet_assignments.inserted"] = memberships.insert_assignments(
         conn, desired - existing.keys()
     )

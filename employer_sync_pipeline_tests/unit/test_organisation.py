@@ -8,6 +8,8 @@ from employer_sync_pipeline.domain.organisation import (
     MANAGER,
     OWNER,
     Membership,
+    OwnerChanges,
+    owner_changes,
     plan_memberships,
     plan_outlet_assignments,
     resolve_owner_per_company,
@@ -82,3 +84,25 @@ def test_role_difference_says_what_to_add_delete_and_re_role_whatever_the_key():
     assert difference.changed == (((1, 10), "admin", "owner"),)
     assert difference.to_write == ((1, 11), (1, 10))
     assert role_difference(existing, existing).to_write == ()
+
+
+def test_no_owner_statement_when_every_resolved_owner_is_the_owner_already():
+    changes = owner_changes({1: 10, 2: None}, {1: 10}, written_owners=[])
+    assert changes == OwnerChanges(demote=False, promote=False)
+
+
+def test_an_owner_who_is_not_the_resolved_one_is_demoted_and_the_resolved_one_promoted():
+    assert owner_changes({1: 10}, {1: 11}, written_owners=[]) == OwnerChanges(demote=True, promote=True)
+
+
+def test_an_organisation_without_a_resolved_owner_loses_its_owner():
+    assert owner_changes({1: None}, {1: 11}, written_owners=[]) == OwnerChanges(demote=True, promote=False)
+
+
+def test_a_resolved_owner_the_upsert_writes_as_owner_needs_no_promotion():
+    assert owner_changes({1: 10}, {}, written_owners=[(1, 10)]) == OwnerChanges(demote=False, promote=False)
+    assert owner_changes({1: 10}, {}, written_owners=[]) == OwnerChanges(demote=False, promote=True)
+
+
+def test_owners_of_organisations_the_write_does_not_resolve_are_left_alone():
+    assert owner_changes({1: 10}, {1: 10, 2: 20}, written_owners=[]) == OwnerChanges(demote=False, promote=False)
