@@ -15,7 +15,13 @@ from .limits import ConnectionLimits
 from .timeouts import DatabaseTimeout, TimeoutPolicy, timeout_message, wait_kind
 
 # Parameters hold personal data: keep them out of error messages and logs.
-_POOL_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+_POOL_OPTIONS = {"hide_parameters": True}
+#: A pooled connection given back less than this long ago is lent again without a ping. A ping on
+#: every checkout (SQLAlchemy's ``pool_pre_ping``) costs a JIT call two of its round trips; a
+#: connection that dies within seconds of its last use (a server restart) fails that one call,
+#: and the pool then replaces all of its connections.
+TRUSTED_IDLE_SECONDS = 5.0
+_GIVEN_BACK_AT = "employer_sync_pipeline.given_back_at"
 
 APPLICATION_NAME = "employer_sync_pipeline"
 JODGIG_SETTING = "JODGIG_DATABASE_URL"
@@ -65,6 +71,7 @@ def _create_mysql_engine(url: str, driver: str, limits: ConnectionLimits) -> Eng
             "or mysql+mysqldb:// (the mysqlclient extra, docs/configuration.md)"
         )
     engine = sa.create_engine(url, connect_args=connect_args, **_POOL_OPTIONS)
+    _ping_after_idle(engine)
     if driver == "pymysql":
         sa.event.listen(engine, "do_connect", pymysql_connections.connect)
     sa.event.listen(engine, "connect", lambda dbapi_conn, _record: on_connect(dbapi_conn, limits))
@@ -101,6 +108,7 @@ def create_platform_engine(url: str, limits: ConnectionLimits, application_name:
         sa.event.listen(engine, "begin", _sqlite_begin)
     elif dialect == "postgresql":
         engine = sa.create_engine(url, connect_args=_postgres_session(url, limits, application_name), **_POOL_OPTIONS)
+        _ping_after_idle(engine)
     else:
         raise NotImplementedError(f"the platform database must be PostgreSQL (or SQLite for the demo), not {dialect}")
     policy = TimeoutPolicy(PLATFORM_SETTING, limits.platform_lock, limits.platform_lock_setting,
@@ -108,6 +116,28 @@ def create_platform_engine(url: str, limits: ConnectionLimits, application_name:
                            limits.connect_setting)
     _translate_timeouts(engine, policy)
     return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a pooled connection at checkout when it has been idle for :data:`TRUSTED_IDLE_SECONDS`
+    or more; a dead one is replaced (SQLAlchemy's documented ``DisconnectionError`` recipe)."""
+
+    def given_back(_dbapi_connection, record) -> None:
+        record.info[_GIVEN_BACK_AT] = time.monotonic()
+
+    def lent(dbapi_connection, record, _proxy) -> None:
+        given_back_at = record.info.get(_GIVEN_BACK_AT)
+        if given_back_at is None or time.monotonic() - given_back_at < TRUSTED_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise sa.exc.DisconnectionError(f"a pooled connection was closed by the server: {error}") from error
+            raise
+
+    sa.event.listen(engine, "checkin", given_back)
+    sa.event.listen(engine, "checkout", lent)
 
 
 def _postgres_session(url: str, limits: ConnectionLimits, application_name: str) -> dict:
