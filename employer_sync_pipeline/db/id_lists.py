@@ -9,7 +9,12 @@ than many of the reads themselves, and a fifth of the JodGig reader's CPU. Inste
 - MySQL 8.0.4+ and MariaDB 10.6+ get them as a JSON array the server reads as a table:
   ``column IN (SELECT id FROM JSON_TABLE(:ids, …))``, which the optimizer materializes and then
   probes ``column``'s index with, as it does an ``IN`` list;
-- any other server (an older MySQL, SQLite) keeps ``IN``, and so do a few ids (a JIT's one).
+- any other server (an older MySQL, SQLite) keeps ``IN``.
+
+The sync's own reads are built once per form (:func:`ids_form`) with a named parameter
+(:func:`one_of`) and bound at each execution: building a statement costs SQLAlchemy about as much
+CPU as executing it, which a JIT call pays on each of its reads. :func:`is_one_of` binds the ids
+in place, for a statement built for one execution; there a few ids stay an ``IN`` list.
 """
 
 from collections.abc import Iterable, Iterator
@@ -21,11 +26,14 @@ from sqlalchemy.engine import Connection
 
 from ..domain.batching import batched
 
-#: What ``JSON_TABLE`` cannot say in SQLAlchemy Core: its ``COLUMNS`` clause.
-#: JodGig's ids are unsigned; a value out of range would be NULL, which ``NOT IN`` must never see.
+#: What ``JSON_TABLE`` cannot say in SQLAlchemy Core: its ``COLUMNS`` clause; ``{}`` is the
+#: parameter's name. JodGig's ids are unsigned; a value out of range would be NULL, which ``NOT IN``
+#: must never see.
 _JSON_IDS = (
-    "SELECT id FROM JSON_TABLE(:ids, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) AS wanted WHERE id IS NOT NULL"
+    "SELECT id FROM JSON_TABLE(:{}, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) AS wanted WHERE id IS NOT NULL"
 )
+#: The forms of :func:`ids_form`.
+ARRAY_FORM, JSON_FORM, LIST_FORM = "array", "json", "list"
 _FIRST_JSON_TABLE = {True: (10, 6), False: (8, 0, 4)}  # is MariaDB → first version with JSON_TABLE
 #: Ids per ``IN`` list: SQLite takes at most 32,766 parameters in a statement.
 _IN_LIST_CHUNK = 5000
@@ -53,17 +61,34 @@ class _IdJson(sa.types.TypeDecorator):
         return orjson.dumps(list(map(int, value))).decode()
 
 
-def is_one_of(conn: Connection, column: sa.ColumnElement[int], ids: Iterable[int]) -> sa.ColumnElement[bool]:
-    """``column`` is one of ``ids``, in the form that costs ``conn``'s server least."""
-    ids = list(ids)
-    if len(ids) < _ONE_PARAMETER_FROM:
-        return column.in_(ids)
+def ids_form(conn: Connection) -> str:
+    """How ``conn``'s server takes a list of ids best: :data:`ARRAY_FORM`, :data:`JSON_FORM` or :data:`LIST_FORM`."""
     if conn.dialect.name == "postgresql":
-        return column == sa.any_(sa.cast(sa.bindparam(None, ids, type_=_IdArray()), ARRAY(column.type)))
-    if has_json_table(conn):
-        ids_parameter = sa.bindparam("ids", ids, type_=_IdJson(), unique=True)
-        return column.in_(sa.text(_JSON_IDS).bindparams(ids_parameter).columns(sa.column("id", sa.BigInteger)))
-    return column.in_(ids)
+        return ARRAY_FORM
+    return JSON_FORM if has_json_table(conn) else LIST_FORM
+
+
+def one_of(form: str, column: sa.ColumnElement[int], name: str) -> sa.ColumnElement[bool]:
+    """``column`` is one of the ids bound at execution as ``name`` (any iterable of ints), in ``form``."""
+    return _one_of(form, column, name, {})
+
+
+def is_one_of(conn: Connection, column: sa.ColumnElement[int], ids: Iterable[int]) -> sa.ColumnElement[bool]:
+    """``column`` is one of ``ids``, bound in place, in the form that costs ``conn``'s server least."""
+    ids = list(ids)
+    form = ids_form(conn)
+    if len(ids) < _ONE_PARAMETER_FROM or form == LIST_FORM:
+        return column.in_(ids)
+    return _one_of(form, column, "ids", {"value": ids, "unique": True})
+
+
+def _one_of(form: str, column: sa.ColumnElement[int], name: str, bound: dict) -> sa.ColumnElement[bool]:
+    if form == ARRAY_FORM:
+        return column == sa.any_(sa.cast(sa.bindparam(name, type_=_IdArray(), **bound), ARRAY(column.type)))
+    if form == JSON_FORM:
+        parameter = sa.bindparam(name, type_=_IdJson(), **bound)
+        return column.in_(sa.text(_JSON_IDS.format(name)).bindparams(parameter).columns(sa.column("id", sa.BigInteger)))
+    return column.in_(sa.bindparam(name, expanding=True, **bound))
 
 
 def id_chunks(conn: Connection, ids: Iterable[int]) -> Iterator[tuple[int, ...]]:
@@ -73,7 +98,7 @@ def id_chunks(conn: Connection, ids: Iterable[int]) -> Iterator[tuple[int, ...]]
     ids = sorted(set(ids))
     if not ids:
         return
-    if conn.dialect.name == "postgresql" or has_json_table(conn):
+    if ids_form(conn) != LIST_FORM:
         yield tuple(ids)
     else:
         yield from batched(ids, _IN_LIST_CHUNK)

@@ -6,6 +6,7 @@ Writes are set-based and never commit: the caller owns the transaction.
 import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -88,18 +89,22 @@ def active_email_holders(conn: Connection, kind: str, emails: Collection[str]) -
             i.c.kind == kind, i.c.status == ACTIVE, i.c.email.in_(list(emails))
         )
         return dict(conn.execute(query).all())
-    # One probe of the (kind, email) index per address, whatever the statistics: a freshly
-    # loaded platform has none, and the planner then walks every address of the kind instead.
-    addresses = sa.cast(sa.literal(list(emails)), ARRAY(sa.Text))
-    wanted = sa.func.unnest(addresses).table_valued("email").render_derived("wanted")
+    return dict(conn.execute(_email_holders_query(), {"kind": kind, "emails": list(emails)}).all())
+
+
+@lru_cache(maxsize=None)
+def _email_holders_query() -> sa.Select:
+    """PostgreSQL: one probe of the (kind, email) index per address, whatever the statistics: a
+    freshly loaded platform has none, and the planner then walks every address of the kind instead."""
+    i = identities_users
+    wanted = sa.func.unnest(sa.bindparam("emails", type_=ARRAY(sa.Text))).table_valued("email").render_derived("wanted")
     holder = (
         sa.select(i.c.remote_gig_user_id)
-        .where(i.c.kind == kind, i.c.status == ACTIVE, i.c.email == wanted.c.email)
+        .where(i.c.kind == sa.bindparam("kind"), i.c.status == ACTIVE, i.c.email == wanted.c.email)
         .limit(1)
         .lateral("holder")
     )
-    query = sa.select(wanted.c.email, holder.c.remote_gig_user_id).select_from(wanted).join(holder, sa.true())
-    return dict(conn.execute(query).all())
+    return sa.select(wanted.c.email, holder.c.remote_gig_user_id).select_from(wanted).join(holder, sa.true())
 
 
 def find_identity_versions(conn: Connection, remote_user_ids: Collection[int]) -> dict[int, datetime]:

@@ -2,6 +2,7 @@
 
 from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime, timezone
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -11,7 +12,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from ..domain.batching import batched
 from ..domain.records import Company, JodgigUser, Outlet, ScopeUser
 from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER, TALENT, canonical_role
-from .id_lists import is_one_of
+from .id_lists import ids_form, one_of
 from .jodgig_tables import companies, outlet_user, outlets, super_hq_external_companies, users
 
 _IN_LIST_CHUNK = 5000
@@ -161,14 +162,8 @@ def _user(record_type, row):
 
 def load_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> list[JodgigUser]:
     """The users with these ids whose role is one of ``roles``."""
-    roles = list(roles)
-    return [
-        _user(JodgigUser, row)
-        for chunk in _chunks(ids)
-        for row in conn.execute(
-            sa.select(*_USER_COLUMNS).where(is_one_of(conn, users.c.id, chunk), users.c.role.in_(roles))
-        )
-    ]
+    query = _users_query(ids_form(conn), tuple(roles), scope_only=False)
+    return [_user(JodgigUser, row) for chunk in _chunks(ids) for row in conn.execute(query, {"ids": chunk})]
 
 
 def user_exists(conn: Connection, user_id: int) -> bool:
@@ -178,62 +173,36 @@ def user_exists(conn: Connection, user_id: int) -> bool:
 
 def load_scope_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> list[ScopeUser]:
     """Like :func:`load_users`, only the columns classification needs."""
-    roles = list(roles)
-    return [
-        _user(ScopeUser, row)
-        for chunk in _chunks(ids)
-        for row in conn.execute(
-            sa.select(*_SCOPE_USER_COLUMNS).where(is_one_of(conn, users.c.id, chunk), users.c.role.in_(roles))
-        )
-    ]
+    query = _users_query(ids_form(conn), tuple(roles), scope_only=True)
+    return [_user(ScopeUser, row) for chunk in _chunks(ids) for row in conn.execute(query, {"ids": chunk})]
 
 
 def load_companies(conn: Connection, ids: Iterable[int]) -> dict[int, Company]:
-    return {
-        row.id: Company(*row)
-        for chunk in _chunks(ids)
-        for row in conn.execute(sa.select(*_COMPANY_COLUMNS).where(is_one_of(conn, companies.c.id, chunk)))
-    }
+    query = _rows_with_one_of(ids_form(conn), companies.c.id, tuple(_COMPANY_COLUMNS))
+    return {row.id: Company(*row) for chunk in _chunks(ids) for row in conn.execute(query, {"ids": chunk})}
 
 
 def load_pivot_company_ids(conn: Connection, user_ids: Iterable[int]) -> dict[int, list[int]]:
     """Super-HQ user id → the company ids of its pivot rows."""
-    pivots: dict[int, list[int]] = {}
     shec = super_hq_external_companies
-    for chunk in _chunks(user_ids):
-        query = sa.select(shec.c.user_id, shec.c.company_id).where(is_one_of(conn, shec.c.user_id, chunk))
-        for user_id, company_id in conn.execute(query):
-            pivots.setdefault(user_id, []).append(company_id)
-    return pivots
+    return _grouped(conn, _rows_with_one_of(ids_form(conn), shec.c.user_id, (shec.c.user_id, shec.c.company_id)), user_ids)
 
 
 def load_outlet_links(conn: Connection, user_ids: Iterable[int]) -> dict[int, list[int]]:
     """User id → the outlet ids of its ``outlet_user`` rows (the outlets may not exist)."""
-    links: dict[int, list[int]] = {}
-    for chunk in _chunks(user_ids):
-        query = sa.select(outlet_user.c.user_id, outlet_user.c.outlet_id).where(
-            is_one_of(conn, outlet_user.c.user_id, chunk)
-        )
-        for user_id, outlet_id in conn.execute(query):
-            links.setdefault(user_id, []).append(outlet_id)
-    return links
+    query = _rows_with_one_of(ids_form(conn), outlet_user.c.user_id, (outlet_user.c.user_id, outlet_user.c.outlet_id))
+    return _grouped(conn, query, user_ids)
 
 
 def load_outlets_of_companies(conn: Connection, company_ids: Iterable[int]) -> list[Outlet]:
-    return [
-        Outlet(*row)
-        for chunk in _chunks(company_ids)
-        for row in conn.execute(sa.select(*_OUTLET_COLUMNS).where(is_one_of(conn, outlets.c.company_id, chunk)))
-    ]
+    query = _rows_with_one_of(ids_form(conn), outlets.c.company_id, tuple(_OUTLET_COLUMNS))
+    return [Outlet(*row) for chunk in _chunks(company_ids) for row in conn.execute(query, {"ids": chunk})]
 
 
 def load_outlets(conn: Connection, ids: Iterable[int]) -> dict[int, Outlet]:
     """The outlets with these ids, of whatever company."""
-    return {
-        row.id: Outlet(*row)
-        for chunk in _chunks(ids)
-        for row in conn.execute(sa.select(*_OUTLET_COLUMNS).where(is_one_of(conn, outlets.c.id, chunk)))
-    }
+    query = _rows_with_one_of(ids_form(conn), outlets.c.id, tuple(_OUTLET_COLUMNS))
+    return {row.id: Outlet(*row) for chunk in _chunks(ids) for row in conn.execute(query, {"ids": chunk})}
 
 
 def load_hq_managers_of_companies(
@@ -244,16 +213,38 @@ def load_hq_managers_of_companies(
     A batch passes its own users, whom it has read already: most of a company's managers are
     in the same batch, because batches are ordered by company.
     """
-    others = ~is_one_of(conn, users.c.id, sorted(except_user_ids)) if except_user_ids else sa.true()
+    query = _hq_managers_query(ids_form(conn), with_exceptions=bool(except_user_ids))
+    others = {"others": sorted(except_user_ids)} if except_user_ids else {}
     return [
-        _user(ScopeUser, row)
-        for chunk in _chunks(company_ids)
-        for row in conn.execute(
-            sa.select(*_SCOPE_USER_COLUMNS).where(
-                is_one_of(conn, users.c.company_id, chunk), users.c.role == HQ_MANAGER, others
-            ),
-        )
+        _user(ScopeUser, row) for chunk in _chunks(company_ids) for row in conn.execute(query, {"ids": chunk, **others})
     ]
+
+
+@lru_cache(maxsize=None)
+def _users_query(form: str, roles: tuple[str, ...], scope_only: bool) -> sa.Select:
+    columns = _SCOPE_USER_COLUMNS if scope_only else _USER_COLUMNS
+    return sa.select(*columns).where(one_of(form, users.c.id, "ids"), users.c.role.in_(roles))
+
+
+@lru_cache(maxsize=None)
+def _rows_with_one_of(form: str, key: sa.Column, columns: tuple[sa.Column, ...]) -> sa.Select:
+    """``columns`` of the rows whose ``key`` is one of the ids bound as ``ids``."""
+    return sa.select(*columns).where(one_of(form, key, "ids"))
+
+
+@lru_cache(maxsize=None)
+def _hq_managers_query(form: str, with_exceptions: bool) -> sa.Select:
+    query = sa.select(*_SCOPE_USER_COLUMNS).where(one_of(form, users.c.company_id, "ids"), users.c.role == HQ_MANAGER)
+    return query.where(~one_of(form, users.c.id, "others")) if with_exceptions else query
+
+
+def _grouped(conn: Connection, query: sa.Select, ids: Iterable[int]) -> dict[int, list[int]]:
+    """The (id, other id) rows of ``query`` for these ids, as id → other ids."""
+    grouped: dict[int, list[int]] = {}
+    for chunk in _chunks(ids):
+        for key, other in conn.execute(query, {"ids": chunk}):
+            grouped.setdefault(key, []).append(other)
+    return grouped
 
 
 def employer_logins_since(

@@ -4,6 +4,7 @@ Writes are set-based and never commit: the caller owns the transaction.
 """
 
 from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.explanation import PlatformAssignment, PlatformMembership
 from ..domain.organisation import ADMIN, OWNER
-from .id_lists import id_chunks, is_one_of
+from .id_lists import id_chunks, ids_form, is_one_of, one_of
 from .platform_tables import (
     ACTIVE,
     identities_users,
@@ -34,16 +35,20 @@ def membership_company_ids(conn: Connection, remote_user_ids: Collection[int]) -
     """JodGig company ids of the organisations where these users have memberships now."""
     if not remote_user_ids:
         return set()
+    return set(conn.execute(_membership_companies_query(ids_form(conn)), {"ids": list(remote_user_ids)}).scalars())
+
+
+@lru_cache(maxsize=None)
+def _membership_companies_query(form: str) -> sa.Select:
     m, o, i = org_memberships, org_organisations, identities_users
-    query = (
+    return (
         sa.select(o.c.remote_gig_company_id)
         .distinct()
         .select_from(m)
         .join(o, o.c.id == m.c.organisation_id)
         .join(i, i.c.id == m.c.identities_user_id)
-        .where(is_one_of(conn, i.c.remote_gig_user_id, remote_user_ids))
+        .where(one_of(form, i.c.remote_gig_user_id, "ids"))
     )
-    return set(conn.execute(query).scalars())
 
 
 class MembershipState(NamedTuple):
@@ -62,26 +67,14 @@ def membership_state(
 ) -> MembershipState:
     """The memberships of these identities with their outlet assignments, and the owners of these
     organisations."""
-    m, a = org_memberships, org_outlet_assignments
-    parts = []
-    if identity_ids:
-        parts.append(
-            sa.select(m.c.id, m.c.organisation_id, m.c.identities_user_id, m.c.role, a.c.id, a.c.org_outlet_id)
-            .outerjoin(a, a.c.org_membership_id == m.c.id)
-            .where(is_one_of(conn, m.c.identities_user_id, identity_ids))
-        )
-    if organisation_ids:
-        parts.append(
-            sa.select(m.c.id, m.c.organisation_id, m.c.identities_user_id, m.c.role, sa.null(), sa.null()).where(
-                is_one_of(conn, m.c.organisation_id, organisation_ids), m.c.role == OWNER
-            )
-        )
-    if not parts:
+    if not identity_ids and not organisation_ids:
         return MembershipState([], {}, {})
+    query = _membership_state_query(ids_form(conn), bool(identity_ids), bool(organisation_ids))
+    rows = conn.execute(query, {"identities": list(identity_ids), "organisations": list(organisation_ids)})
     identities, organisations = set(identity_ids), set(organisation_ids)
     found: dict[int, ExistingMembership] = {}
     assignments, owners = {}, {}
-    for membership_id, org_id, identity_id, role, assignment_id, outlet_id in conn.execute(sa.union_all(*parts)):
+    for membership_id, org_id, identity_id, role, assignment_id, outlet_id in rows:
         if identity_id in identities:
             found[membership_id] = ExistingMembership(membership_id, org_id, identity_id, role)
         if assignment_id is not None:
@@ -89,6 +82,25 @@ def membership_state(
         if role == OWNER and org_id in organisations:
             owners[org_id] = identity_id
     return MembershipState(list(found.values()), assignments, owners)
+
+
+@lru_cache(maxsize=None)
+def _membership_state_query(form: str, of_identities: bool, of_organisations: bool) -> sa.CompoundSelect:
+    m, a = org_memberships, org_outlet_assignments
+    parts = []
+    if of_identities:
+        parts.append(
+            sa.select(m.c.id, m.c.organisation_id, m.c.identities_user_id, m.c.role, a.c.id, a.c.org_outlet_id)
+            .outerjoin(a, a.c.org_membership_id == m.c.id)
+            .where(one_of(form, m.c.identities_user_id, "identities"))
+        )
+    if of_organisations:
+        parts.append(
+            sa.select(m.c.id, m.c.organisation_id, m.c.identities_user_id, m.c.role, sa.null(), sa.null()).where(
+                one_of(form, m.c.organisation_id, "organisations"), m.c.role == OWNER
+            )
+        )
+    return sa.union_all(*parts)
 
 
 def existing_memberships(conn: Connection, identity_ids: Collection[int]) -> list[ExistingMembership]:
