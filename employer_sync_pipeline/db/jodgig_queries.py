@@ -188,10 +188,18 @@ def load_pivot_company_ids(conn: Connection, user_ids: Iterable[int]) -> dict[in
     return _grouped(conn, _rows_with_one_of(ids_form(conn), shec.c.user_id, (shec.c.user_id, shec.c.company_id)), user_ids)
 
 
-def load_outlet_links(conn: Connection, user_ids: Iterable[int]) -> dict[int, list[int]]:
-    """User id → the outlet ids of its ``outlet_user`` rows (the outlets may not exist)."""
-    query = _rows_with_one_of(ids_form(conn), outlet_user.c.user_id, (outlet_user.c.user_id, outlet_user.c.outlet_id))
-    return _grouped(conn, query, user_ids)
+def load_pivots_and_outlet_links(
+    conn: Connection, user_ids: Iterable[int]
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Both of the users' link tables in one statement: (super-HQ user id → the company ids of its
+    pivot rows, user id → the outlet ids of its ``outlet_user`` rows; the outlets may not exist)."""
+    pivots: dict[int, list[int]] = {}
+    links: dict[int, list[int]] = {}
+    query = _pivots_and_links_query(ids_form(conn))
+    for chunk in _chunks(user_ids):
+        for is_pivot, user_id, other_id in conn.execute(query, {"ids": chunk}):
+            (pivots if is_pivot else links).setdefault(user_id, []).append(other_id)
+    return pivots, links
 
 
 def load_outlets_of_companies(conn: Connection, company_ids: Iterable[int]) -> list[Outlet]:
@@ -230,6 +238,17 @@ def _users_query(form: str, roles: tuple[str, ...], scope_only: bool) -> sa.Sele
 def _rows_with_one_of(form: str, key: sa.Column, columns: tuple[sa.Column, ...]) -> sa.Select:
     """``columns`` of the rows whose ``key`` is one of the ids bound as ``ids``."""
     return sa.select(*columns).where(one_of(form, key, "ids"))
+
+
+@lru_cache(maxsize=None)
+def _pivots_and_links_query(form: str) -> sa.CompoundSelect:
+    shec = super_hq_external_companies
+    return sa.union_all(
+        sa.select(sa.literal(1), shec.c.user_id, shec.c.company_id).where(one_of(form, shec.c.user_id, "ids")),
+        sa.select(sa.literal(0), outlet_user.c.user_id, outlet_user.c.outlet_id).where(
+            one_of(form, outlet_user.c.user_id, "ids")
+        ),
+    )
 
 
 @lru_cache(maxsize=None)

@@ -1,4 +1,4 @@
-"""Loading what JodGig says about a batch of employers: one query per table."""
+"""Loading what JodGig says about a batch of employers: set-based reads, a table (or two of the same shape) each."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,11 +22,11 @@ class EmployerBatchFacts:
 
 def load_employer_scope_facts(conn: Connection, user_ids: Iterable[int]) -> list[EmployerFacts]:
     """Users with their companies and pivots: enough to classify them."""
-    return _with_companies(conn, jq.load_users(conn, user_ids, EMPLOYER_ROLES))
+    users = jq.load_users(conn, user_ids, EMPLOYER_ROLES)
+    return _with_companies(conn, users, jq.load_pivot_company_ids(conn, [u.id for u in users]))
 
 
-def _with_companies(conn: Connection, users: Sequence) -> list[EmployerFacts]:
-    pivots = jq.load_pivot_company_ids(conn, [u.id for u in users])
+def _with_companies(conn: Connection, users: Sequence, pivots: Mapping[int, list[int]]) -> list[EmployerFacts]:
     company_ids = {u.company_id for u in users if u.company_id is not None}
     company_ids.update(cid for ids in pivots.values() for cid in ids)
     companies = jq.load_companies(conn, company_ids)
@@ -46,7 +46,8 @@ def classify_employers(
     conn: Connection, user_ids: Sequence[int], obsolete_company_ids: frozenset[int]
 ) -> dict[int, ScopeSet]:
     """User id → set, for employers that exist; reads only the columns that decide the set."""
-    facts = _with_companies(conn, jq.load_scope_users(conn, user_ids, EMPLOYER_ROLES))
+    users = jq.load_scope_users(conn, user_ids, EMPLOYER_ROLES)
+    facts = _with_companies(conn, users, jq.load_pivot_company_ids(conn, [u.id for u in users]))
     return {f.user.id: f.scope_set(obsolete_company_ids) for f in facts}
 
 
@@ -62,8 +63,9 @@ def load_employer_batch(
     an owner who moved away leaves such a company, and its owner must be resolved again too.
     Owners are resolved over all of a company's candidates in JodGig, not only the batch's.
     """
-    scope_facts = load_employer_scope_facts(conn, user_ids)
-    links = jq.load_outlet_links(conn, [f.user.id for f in scope_facts])
+    users = jq.load_users(conn, user_ids, EMPLOYER_ROLES)
+    pivots, links = jq.load_pivots_and_outlet_links(conn, [u.id for u in users])
+    scope_facts = _with_companies(conn, users, pivots)
     current = {c.id: c for f in scope_facts for c in f.related_companies()}
     previous = jq.load_companies(conn, set(previous_company_ids) - current.keys())
     touched = {**current, **previous}
