@@ -36,12 +36,17 @@ def _newer_or_same(table: sa.Table, excluded) -> sa.ColumnElement[bool]:
     return table.c.remote_updated_at <= excluded.remote_updated_at
 
 
-def upsert_identities(conn: Connection, rows: Iterable[IdentityRow]) -> tuple[dict[int, int], int]:
-    """Active identities keyed on ``remote_gig_user_id``: (remote id → identity id, rows written)."""
+def upsert_identities(
+    conn: Connection, rows: Iterable[IdentityRow], look_up: Collection[int] = ()
+) -> tuple[dict[int, int], int]:
+    """Active identities keyed on ``remote_gig_user_id``: (remote id → identity id, rows written).
+
+    The ids of the remote users of ``look_up`` that have an identity are returned too.
+    """
     # Built by hand: dataclasses.asdict deep-copies every value, a hot spot at batch scale.
     values = [{name: getattr(row, name) for name in IdentityRow.__slots__} | {"status": ACTIVE} for row in rows]
     ids, written = upsert_returning_ids(
-        conn, identities_users, values, ["remote_gig_user_id"], _WRITTEN_COLUMNS, guard=_newer_or_same
+        conn, identities_users, values, ["remote_gig_user_id"], _WRITTEN_COLUMNS, guard=_newer_or_same, look_up=look_up
     )
     return {key[0]: identity_id for key, identity_id in ids.items()}, written
 

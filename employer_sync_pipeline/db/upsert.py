@@ -9,12 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from .id_lists import is_one_of
+from .id_lists import ARRAY_FORM, is_one_of, one_of
 from .json_rows import ROWS_PARAMETER, insert_from_json, json_rows, plain_insert, rows_as_json
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 Guard = Callable[[sa.Table, Any], sa.ColumnElement[bool]]
+_LOOK_UP = "look_up"
 
 
 def dialect_insert(conn: Connection, table: sa.Table):
@@ -38,22 +39,26 @@ def upsert_returning_ids(
     key: Sequence[str],
     update: Sequence[str],
     guard: Guard | None = None,
+    look_up: Collection[Any] = (),
 ) -> tuple[dict[tuple, int], int]:
     """Insert or update ``rows`` on the unique ``key``; return ids for every key and the rows written.
 
     A row updates only when a mapped column changes and ``guard`` (if given)
     allows it, so a re-run writes nothing. Every key gets its id, written or not.
+    ``look_up``: values of a one-column ``key`` that are not upserted, whose ids (where they exist)
+    are returned too, read by the same statement.
     """
     key_of = _key_of(key)
     by_key = {key_of(row): row for row in rows}
     rows = list(by_key.values())
     if not rows:
-        return {}, 0
+        return find_ids(conn, table, key, {(value,) for value in look_up}), 0
     if conn.dialect.name != "postgresql":
-        return upsert_with_values(conn, table, rows, key, update, guard)
-    query = _upsert_with_every_id(table, tuple(rows[0]), tuple(key), tuple(update), guard)
+        return upsert_with_values(conn, table, rows, key, update, guard, look_up)
+    query = _upsert_with_every_id(table, tuple(rows[0]), tuple(key), tuple(update), guard, bool(look_up))
+    parameters = {ROWS_PARAMETER: rows_as_json(table, rows)} | ({_LOOK_UP: list(look_up)} if look_up else {})
     ids, written = {}, 0
-    for row_id, *found, was_written in conn.execute(query, {ROWS_PARAMETER: rows_as_json(table, rows)}):
+    for row_id, *found, was_written in conn.execute(query, parameters):
         if was_written:
             ids[tuple(found)], written = row_id, written + 1
         else:
@@ -70,12 +75,13 @@ def upsert_with_values(
     key: Sequence[str],
     update: Sequence[str],
     guard: Guard | None = None,
+    look_up: Collection[Any] = (),
 ) -> tuple[dict[tuple, int], int]:
     """:func:`upsert_returning_ids` as a multi-row ``VALUES`` upsert (SQLite's path), with the ids
-    of the unwritten keys looked up after it."""
+    of the unwritten keys, and of ``look_up``, looked up after it."""
     statement = _on_conflict(dialect_insert(conn, table), table, key, update, guard)
     ids = {tuple(found): row_id for row_id, *found in conn.execute(statement, list(rows))}
-    missing = {_key_of(key)(row) for row in rows} - ids.keys()
+    missing = ({_key_of(key)(row) for row in rows} | {(value,) for value in look_up}) - ids.keys()
     return ids | find_ids(conn, table, key, missing), len(ids)
 
 
@@ -91,21 +97,28 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, A
 
 @lru_cache(maxsize=64)
 def _upsert_with_every_id(
-    table: sa.Table, columns: tuple[str, ...], key: tuple[str, ...], update: tuple[str, ...], guard: Guard | None
+    table: sa.Table,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    update: tuple[str, ...],
+    guard: Guard | None,
+    look_up: bool = False,
 ) -> sa.CompoundSelect:
     """One PostgreSQL statement: the upsert of the rows of the JSON parameter, and the ids of the
-    keys it does not write.
+    keys it does not write (and, with ``look_up``, of the keys bound as ``look_up``).
 
-    The second part reads the statement's snapshot, from before the upsert: every key it finds
+    The other parts read the statement's snapshot, from before the upsert: every key they find
     that the upsert does not write existed already. Built once per shape: building it costs
     more than running it for a few rows.
     """
     staging = json_rows(table, columns)
     upsert = _on_conflict(insert_from_json(postgresql.insert(table), table, columns), table, key, update, guard)
     written = upsert.cte("written")
-    return sa.union_all(
-        sa.select(written.c.id, *(written.c[name] for name in key), sa.true()), _probed_ids(table, key, staging)
-    )
+    parts = [sa.select(written.c.id, *(written.c[name] for name in key), sa.true()), _probed_ids(table, key, staging)]
+    if look_up:
+        (name,) = key
+        parts.append(sa.select(table.c.id, table.c[name], sa.false()).where(one_of(ARRAY_FORM, table.c[name], _LOOK_UP)))
+    return sa.union_all(*parts)
 
 
 def _on_conflict(insert, table: sa.Table, key: Sequence[str], update: Sequence[str], guard: Guard | None):

@@ -48,21 +48,20 @@ def write_identities(
     ``releases`` are users of these plans whose current address another plan takes: they let go
     of it first, inside this transaction, so a swap or rotation never meets the unique index.
     Returns remote user id → identity id for every plan that has an identity, and for the users
-    of ``also_look_up`` that have one: they are looked up in the same statement as the leaving plans.
+    of ``also_look_up`` that have one: they are looked up by the upsert's own statement.
     """
-    leaving_ids = [plan.user_id for plan in plans if plan.identity is None]
-    found = identities.find_identity_ids(conn, {*leaving_ids, *also_look_up})
-    leaving = {user_id: found[user_id] for user_id in leaving_ids if user_id in found}
+    leaving = identities.find_identity_ids(conn, [plan.user_id for plan in plans if plan.identity is None])
     # Deactivate first: an e-mail an employer leaving scope frees is then free for this batch.
     written.deactivated_user_ids = identities.deactivate_identities(conn, list(leaving.values()))
     written.table_rows["identities_users.deactivated"] = len(written.deactivated_user_ids)
     releasing = [plan.identity for plan in plans if plan.user_id in releases and plan.identity is not None]
     identities.release_emails(conn, releasing)
-    upserted, written.table_rows["identities_users.upserted"] = identities.upsert_identities(
-        conn, [plan.identity for plan in plans if plan.identity is not None]
+    upserting = [plan.identity for plan in plans if plan.identity is not None]
+    found, written.table_rows["identities_users.upserted"] = identities.upsert_identities(
+        conn, upserting, look_up=set(also_look_up) - leaving.keys()
     )
-    written.identity_ids = {**upserted, **leaving}
-    return {**found, **written.identity_ids}
+    written.identity_ids = {row.remote_gig_user_id: found[row.remote_gig_user_id] for row in upserting} | leaving
+    return found | leaving
 
 
 @dataclass(frozen=True)

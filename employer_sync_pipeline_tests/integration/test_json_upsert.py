@@ -111,3 +111,21 @@ def test_a_value_too_long_is_a_data_error_of_the_write(platform_db, rows):
     too_long = Company(1, "Co", "U" * 21, 1, None, None)
     with pytest.raises(sa.exc.DataError), platform_db.engine.begin() as conn:
         organisations.upsert_organisations(conn, [too_long, *(Company(c, "Co", None, 1, None, None) for c in range(2, rows + 1))])
+
+
+def test_the_upsert_also_returns_the_ids_it_is_asked_to_look_up_in_the_same_statement(platform_db, tmp_path):
+    sqlite = create_platform_engine(f"sqlite:///{tmp_path / 'platform.sqlite3'}", Settings.from_env({}).limits)
+    metadata.create_all(sqlite)
+    for engine in (platform_db.engine, sqlite):
+        with engine.begin() as conn:
+            existing, _ = identities.upsert_identities(conn, [_identity(1, "One", T0), _identity(2, "Two", T0)])
+        statements = []
+        sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        with engine.begin() as conn:
+            ids, written = identities.upsert_identities(conn, [_identity(3, "Three", T0)], look_up=[1, 404])
+        assert written == 1 and ids == {1: existing[1], 3: ids[3]}
+        if engine.dialect.name == "postgresql":
+            assert len(statements) == 1
+        with engine.begin() as conn:
+            assert identities.upsert_identities(conn, [], look_up=[2]) == ({2: existing[2]}, 0)
+    sqlite.dispose()
