@@ -10,6 +10,7 @@ On PostgreSQL a ``connect()`` block reads in autocommit: each read is its own tr
 is in READ COMMITTED anyway, without the ``BEGIN`` and ``ROLLBACK`` round trips that psycopg2
 would send around it (four of a JIT call's round trips). psycopg2's ``autocommit`` attribute is
 switched, not SQLAlchemy's isolation level, which would cost a ``SET`` round trip each way.
+Writes belong in a ``begin()`` block: in a ``connect()`` block each would commit on its own.
 """
 
 from collections.abc import Iterator
@@ -70,7 +71,7 @@ class OneConnectionPlatform(EngineStandIn):
         finally:
             if self._conn.in_transaction():
                 self._conn.rollback()
-            if dbapi_connection is not None:
+            if dbapi_connection is not None and not dbapi_connection.closed:
                 dbapi_connection.autocommit = False
 
     @contextmanager
