@@ -162,7 +162,7 @@ def role_difference(wanted: Mapping[Key, str], existing: Mapping[Key, str]) -> R
 class OwnerChanges:
     """Which of the two owner statements a write needs: most writes change no owner and send neither."""
 
-    #: Some organisation has an owner who is not its resolved owner.
+    #: Some organisation has an owner who is not its resolved owner, or the write makes an owner.
     demote: bool
     #: Some resolved owner is not its organisation's owner yet, and the membership upsert does not make it one.
     promote: bool
@@ -173,11 +173,15 @@ def owner_changes(
 ) -> OwnerChanges:
     """Compare the resolved owners (organisation → identity, None: no owner) with the current ones
     (organisation → the identity whose membership is the owner) and the owner memberships about to
-    be written."""
-    return OwnerChanges(
-        demote=any(org in resolved and resolved[org] != owner for org, owner in current.items()),
-        promote=any(
-            owner is not None and current.get(org) != owner and (org, owner) not in written_owners
-            for org, owner in resolved.items()
-        ),
+    be written.
+
+    A write that makes an owner always demotes first, at its own statement's time: an owner another
+    transaction (a JIT call beside a run) committed after ``current`` was read is then demoted,
+    not left to fail the one-owner index.
+    """
+    promote = any(
+        owner is not None and current.get(org) != owner and (org, owner) not in written_owners
+        for org, owner in resolved.items()
     )
+    wrong_owner = any(org in resolved and resolved[org] != owner for org, owner in current.items())
+    return OwnerChanges(demote=wrong_owner or promote or bool(written_owners), promote=promote)

@@ -100,8 +100,13 @@ def test_an_organisation_without_a_resolved_owner_loses_its_owner():
 
 
 def test_a_resolved_owner_the_upsert_writes_as_owner_needs_no_promotion():
-    assert owner_changes({1: 10}, {}, written_owners=[(1, 10)]) == OwnerChanges(demote=False, promote=False)
-    assert owner_changes({1: 10}, {}, written_owners=[]) == OwnerChanges(demote=False, promote=True)
+    assert owner_changes({1: 10}, {}, written_owners=[(1, 10)]).promote is False
+
+
+def test_a_write_that_makes_an_owner_demotes_first_whatever_it_read():
+    """An owner committed by another transaction since the read is demoted, not left to the index."""
+    assert owner_changes({1: 10}, {}, written_owners=[(1, 10)]).demote is True
+    assert owner_changes({1: 10}, {}, written_owners=[]) == OwnerChanges(demote=True, promote=True)
 
 
 def test_owners_of_organisations_the_write_does_not_resolve_are_left_alone():
