@@ -1,8 +1,9 @@
 """Read-only queries against JodGig. Times in and out are JodGig local (naive)."""
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -14,6 +15,7 @@ from ..domain.records import Company, JodgigUser, Outlet, ScopeUser
 from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER, TALENT, canonical_role
 from .id_lists import ids_form, one_of
 from .jodgig_tables import companies, outlet_user, outlets, super_hq_external_companies, users
+from .tagged_union import TaggedUnion, tagged_union
 
 _IN_LIST_CHUNK = 5000
 _USER_COLUMNS = [users.c[name] for name in JodgigUser.__slots__]
@@ -162,8 +164,8 @@ def _user(record_type, row):
 
 def load_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> list[JodgigUser]:
     """The users with these ids whose role is one of ``roles``."""
-    query = _users_query(ids_form(conn), tuple(roles), scope_only=False)
-    return [_user(JodgigUser, row) for chunk in _chunks(ids) for row in conn.execute(query, {"ids": chunk})]
+    query = partial(_users_query, roles=tuple(roles), scope_only=False)
+    return [_user(JodgigUser, row) for row in _by_chunk(conn, query, ids)]
 
 
 def user_exists(conn: Connection, user_id: int) -> bool:
@@ -173,59 +175,88 @@ def user_exists(conn: Connection, user_id: int) -> bool:
 
 def load_scope_users(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> list[ScopeUser]:
     """Like :func:`load_users`, only the columns classification needs."""
-    query = _users_query(ids_form(conn), tuple(roles), scope_only=True)
-    return [_user(ScopeUser, row) for chunk in _chunks(ids) for row in conn.execute(query, {"ids": chunk})]
+    query = partial(_users_query, roles=tuple(roles), scope_only=True)
+    return [_user(ScopeUser, row) for row in _by_chunk(conn, query, ids)]
 
 
 def load_companies(conn: Connection, ids: Iterable[int]) -> dict[int, Company]:
-    query = _rows_with_one_of(ids_form(conn), companies.c.id, tuple(_COMPANY_COLUMNS))
-    return {row.id: Company(*row) for chunk in _chunks(ids) for row in conn.execute(query, {"ids": chunk})}
+    query = partial(_rows_with_one_of, key=companies.c.id, columns=tuple(_COMPANY_COLUMNS))
+    return {row.id: Company(*row) for row in _by_chunk(conn, query, ids)}
 
 
 def load_pivot_company_ids(conn: Connection, user_ids: Iterable[int]) -> dict[int, list[int]]:
     """Super-HQ user id → the company ids of its pivot rows."""
     shec = super_hq_external_companies
-    return _grouped(conn, _rows_with_one_of(ids_form(conn), shec.c.user_id, (shec.c.user_id, shec.c.company_id)), user_ids)
+    query = partial(_rows_with_one_of, key=shec.c.user_id, columns=(shec.c.user_id, shec.c.company_id))
+    grouped: dict[int, list[int]] = {}
+    _group_into(grouped, _by_chunk(conn, query, user_ids))
+    return grouped
 
 
-def load_pivots_and_outlet_links(
-    conn: Connection, user_ids: Iterable[int]
-) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-    """Both of the users' link tables in one statement: (super-HQ user id → the company ids of its
-    pivot rows, user id → the outlet ids of its ``outlet_user`` rows; the outlets may not exist)."""
-    pivots: dict[int, list[int]] = {}
-    links: dict[int, list[int]] = {}
-    query = _pivots_and_links_query(ids_form(conn))
-    for chunk in _chunks(user_ids):
-        for is_pivot, user_id, other_id in conn.execute(query, {"ids": chunk}):
-            (pivots if is_pivot else links).setdefault(user_id, []).append(other_id)
-    return pivots, links
+@dataclass(frozen=True)
+class UsersWithLinks:
+    """Users, and their rows of both link tables (the outlets of ``outlet_user`` may not exist)."""
+
+    users: list[JodgigUser]
+    pivot_company_ids: dict[int, list[int]]
+    linked_outlet_ids: dict[int, list[int]]
 
 
-def load_outlets_of_companies(conn: Connection, company_ids: Iterable[int]) -> list[Outlet]:
-    query = _rows_with_one_of(ids_form(conn), outlets.c.company_id, tuple(_OUTLET_COLUMNS))
-    return [Outlet(*row) for chunk in _chunks(company_ids) for row in conn.execute(query, {"ids": chunk})]
+def load_users_with_links(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> UsersWithLinks:
+    """The users with these ids and one of ``roles``, with their super-HQ pivots and outlet links:
+    one statement per chunk of ids."""
+    found = UsersWithLinks([], {}, {})
+    for chunk in _chunks(ids):
+        union = _users_with_links_query(ids_form(conn, len(chunk)), tuple(roles))
+        users_rows, pivots, links = union.split(conn.execute(union.statement, {"ids": chunk}))
+        found.users.extend(_user(JodgigUser, row) for row in users_rows)
+        _group_into(found.pivot_company_ids, pivots)
+        _group_into(found.linked_outlet_ids, links)
+    # Link rows are read by id, before the role is known: only the users found keep theirs.
+    user_ids = {user.id for user in found.users}
+    for links in (found.pivot_company_ids, found.linked_outlet_ids):
+        for user_id in links.keys() - user_ids:
+            del links[user_id]
+    return found
+
+
+@dataclass(frozen=True)
+class CompaniesWithPeople:
+    """Companies, every outlet of theirs, and every ``HQ_MANAGER`` of theirs but the excepted."""
+
+    companies: dict[int, Company]
+    outlets: list[Outlet]
+    hq_managers: list[ScopeUser]
+
+
+def load_companies_with_outlets_and_hq_managers(
+    conn: Connection, company_ids: Iterable[int], except_user_ids: Collection[int]
+) -> CompaniesWithPeople:
+    """The companies, their outlets and their HQ managers (owner candidates before scoping), one
+    statement per chunk of company ids. A batch passes its own users as ``except_user_ids``: it has
+    read them already, and most of a company's managers are in the same batch."""
+    found = CompaniesWithPeople({}, [], [])
+    others = sorted(except_user_ids)
+    for chunk in _chunks(company_ids):
+        union = _companies_with_people_query(ids_form(conn, len(chunk)), ids_form(conn, len(others)))
+        company_rows, outlet_rows, manager_rows = union.split(
+            conn.execute(union.statement, {"ids": chunk, "others": others})
+        )
+        found.companies.update((row[0], Company(*row)) for row in company_rows)
+        found.outlets.extend(Outlet(*row) for row in outlet_rows)
+        found.hq_managers.extend(_user(ScopeUser, row) for row in manager_rows)
+    return found
 
 
 def load_outlets(conn: Connection, ids: Iterable[int]) -> dict[int, Outlet]:
     """The outlets with these ids, of whatever company."""
-    query = _rows_with_one_of(ids_form(conn), outlets.c.id, tuple(_OUTLET_COLUMNS))
-    return {row.id: Outlet(*row) for chunk in _chunks(ids) for row in conn.execute(query, {"ids": chunk})}
+    query = partial(_rows_with_one_of, key=outlets.c.id, columns=tuple(_OUTLET_COLUMNS))
+    return {row.id: Outlet(*row) for row in _by_chunk(conn, query, ids)}
 
 
-def load_hq_managers_of_companies(
-    conn: Connection, company_ids: Iterable[int], except_user_ids: Collection[int] = ()
-) -> list[ScopeUser]:
-    """Every ``HQ_MANAGER`` of the companies but ``except_user_ids``: owner candidates before scoping.
-
-    A batch passes its own users, whom it has read already: most of a company's managers are
-    in the same batch, because batches are ordered by company.
-    """
-    query = _hq_managers_query(ids_form(conn), with_exceptions=bool(except_user_ids))
-    others = {"others": sorted(except_user_ids)} if except_user_ids else {}
-    return [
-        _user(ScopeUser, row) for chunk in _chunks(company_ids) for row in conn.execute(query, {"ids": chunk, **others})
-    ]
+def load_hq_managers_of_companies(conn: Connection, company_ids: Iterable[int]) -> list[ScopeUser]:
+    """Every ``HQ_MANAGER`` of the companies: owner candidates before scoping."""
+    return [_user(ScopeUser, row) for row in _by_chunk(conn, _hq_managers_query, company_ids)]
 
 
 @lru_cache(maxsize=None)
@@ -241,29 +272,39 @@ def _rows_with_one_of(form: str, key: sa.Column, columns: tuple[sa.Column, ...])
 
 
 @lru_cache(maxsize=None)
-def _pivots_and_links_query(form: str) -> sa.CompoundSelect:
+def _users_with_links_query(form: str, roles: tuple[str, ...]) -> TaggedUnion:
     shec = super_hq_external_companies
-    return sa.union_all(
-        sa.select(sa.literal(1), shec.c.user_id, shec.c.company_id).where(one_of(form, shec.c.user_id, "ids")),
-        sa.select(sa.literal(0), outlet_user.c.user_id, outlet_user.c.outlet_id).where(
-            one_of(form, outlet_user.c.user_id, "ids")
-        ),
+    return tagged_union(
+        _users_query(form, roles, scope_only=False),
+        sa.select(shec.c.user_id, shec.c.company_id).where(one_of(form, shec.c.user_id, "ids")),
+        sa.select(outlet_user.c.user_id, outlet_user.c.outlet_id).where(one_of(form, outlet_user.c.user_id, "ids")),
     )
 
 
 @lru_cache(maxsize=None)
-def _hq_managers_query(form: str, with_exceptions: bool) -> sa.Select:
-    query = sa.select(*_SCOPE_USER_COLUMNS).where(one_of(form, users.c.company_id, "ids"), users.c.role == HQ_MANAGER)
-    return query.where(~one_of(form, users.c.id, "others")) if with_exceptions else query
+def _companies_with_people_query(form: str, others_form: str) -> TaggedUnion:
+    return tagged_union(
+        _rows_with_one_of(form, companies.c.id, tuple(_COMPANY_COLUMNS)),
+        _rows_with_one_of(form, outlets.c.company_id, tuple(_OUTLET_COLUMNS)),
+        _hq_managers_query(form).where(~one_of(others_form, users.c.id, "others")),
+    )
 
 
-def _grouped(conn: Connection, query: sa.Select, ids: Iterable[int]) -> dict[int, list[int]]:
-    """The (id, other id) rows of ``query`` for these ids, as id → other ids."""
-    grouped: dict[int, list[int]] = {}
+@lru_cache(maxsize=None)
+def _hq_managers_query(form: str) -> sa.Select:
+    return sa.select(*_SCOPE_USER_COLUMNS).where(one_of(form, users.c.company_id, "ids"), users.c.role == HQ_MANAGER)
+
+
+def _by_chunk(conn: Connection, query_in_form: Callable[[str], sa.Select], ids: Iterable[int]) -> Iterator[sa.Row]:
+    """The rows of ``query_in_form(form)`` with the ids bound as ``ids``, a chunk at a time, each
+    chunk in the form that costs the server least for its size."""
     for chunk in _chunks(ids):
-        for key, other in conn.execute(query, {"ids": chunk}):
-            grouped.setdefault(key, []).append(other)
-    return grouped
+        yield from conn.execute(query_in_form(ids_form(conn, len(chunk))), {"ids": chunk})
+
+
+def _group_into(grouped: dict[int, list[int]], pairs: Iterable[tuple[int, int]]) -> None:
+    for key, other in pairs:
+        grouped.setdefault(key, []).append(other)
 
 
 def employer_logins_since(

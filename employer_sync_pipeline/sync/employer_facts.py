@@ -1,4 +1,5 @@
-"""Loading what JodGig says about a batch of employers: set-based reads, a table (or two of the same shape) each."""
+"""Loading what JodGig says about a batch of employers: set-based reads, each table read with others
+of the same step in one statement."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from sqlalchemy.engine import Connection
 from ..db import jodgig_queries as jq
 from ..domain.company_plan import CompanyFacts, company_facts, live_company_ids
 from ..domain.employer_plan import EmployerFacts
+from ..domain.records import Company
 from ..domain.scope import EMPLOYER_ROLES, ScopeSet
 
 
@@ -27,9 +29,18 @@ def load_employer_scope_facts(conn: Connection, user_ids: Iterable[int]) -> list
 
 
 def _with_companies(conn: Connection, users: Sequence, pivots: Mapping[int, list[int]]) -> list[EmployerFacts]:
+    return _facts(users, pivots, jq.load_companies(conn, _company_ids(users, pivots)))
+
+
+def _company_ids(users: Sequence, pivots: Mapping[int, list[int]]) -> set[int]:
+    """The companies the users point at: their own, and their pivots'."""
     company_ids = {u.company_id for u in users if u.company_id is not None}
     company_ids.update(cid for ids in pivots.values() for cid in ids)
-    companies = jq.load_companies(conn, company_ids)
+    return company_ids
+
+
+def _facts(users: Sequence, pivots: Mapping[int, list[int]], companies: Mapping[int, Company]) -> list[EmployerFacts]:
+    """Each user with the companies it points at (None where JodGig has no such company), by id."""
     return [
         EmployerFacts(
             user=user,
@@ -57,23 +68,27 @@ def load_employer_batch(
     obsolete_company_ids: frozenset[int],
     previous_company_ids: Iterable[int] = (),
 ) -> EmployerBatchFacts:
-    """Facts of each employer, plus the liveness, outlets and owners of every company they touch.
+    """Facts of each employer, plus the liveness, outlets and owners of every company they touch:
+    two statements, the users with their links, then the companies with their people.
 
     ``previous_company_ids`` are the companies where the platform still has their memberships:
     an owner who moved away leaves such a company, and its owner must be resolved again too.
     Owners are resolved over all of a company's candidates in JodGig, not only the batch's.
     """
-    users = jq.load_users(conn, user_ids, EMPLOYER_ROLES)
-    pivots, links = jq.load_pivots_and_outlet_links(conn, [u.id for u in users])
-    scope_facts = _with_companies(conn, users, pivots)
-    current = {c.id: c for f in scope_facts for c in f.related_companies()}
-    previous = jq.load_companies(conn, set(previous_company_ids) - current.keys())
-    touched = {**current, **previous}
-    live_ids = live_company_ids(touched.values(), obsolete_company_ids)
-    live = {cid: touched[cid] for cid in sorted(live_ids)}
-    outlets = {outlet.id: outlet for outlet in jq.load_outlets_of_companies(conn, live)}
-    # Only outlets of live touched companies are loaded: a link to any other outlet can never
-    # become an assignment, because assignments need a live outlet of the employer's own company.
+    found = jq.load_users_with_links(conn, user_ids, EMPLOYER_ROLES)
+    users, pivots, links = found.users, found.pivot_company_ids, found.linked_outlet_ids
+    current_ids = _company_ids(users, pivots)
+    touched = jq.load_companies_with_outlets_and_hq_managers(
+        conn, current_ids | set(previous_company_ids), {u.id for u in users}
+    )
+    scope_facts = _facts(users, pivots, touched.companies)
+    previous = tuple(company for cid, company in sorted(touched.companies.items()) if cid not in current_ids)
+    live_ids = live_company_ids(touched.companies.values(), obsolete_company_ids)
+    live = {cid: touched.companies[cid] for cid in sorted(live_ids)}
+    # Outlets and managers are read for every touched company, live or not: only the live ones'
+    # count. A link to any other outlet can never become an assignment, because assignments need
+    # a live outlet of the employer's own company.
+    outlets = {outlet.id: outlet for outlet in touched.outlets if outlet.company_id in live_ids}
     facts = tuple(
         EmployerFacts(
             f.user,
@@ -86,11 +101,8 @@ def load_employer_batch(
         for f in scope_facts
     )
     scope_sets = {f.user.id: f.scope_set(obsolete_company_ids) for f in scope_facts}
-    batch_users = [f.user for f in scope_facts]
-    managers = [*batch_users, *jq.load_hq_managers_of_companies(conn, live, {u.id for u in batch_users})]
-    companies = company_facts(
-        live, outlets.values(), managers, obsolete_company_ids, tuple(previous.values()), scope_sets
-    )
+    managers = [*(f.user for f in scope_facts), *(m for m in touched.hq_managers if m.company_id in live_ids)]
+    companies = company_facts(live, outlets.values(), managers, obsolete_company_ids, previous, scope_sets)
     return EmployerBatchFacts(facts, scope_sets, companies)
 
 
