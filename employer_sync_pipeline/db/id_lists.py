@@ -37,9 +37,10 @@ ARRAY_FORM, JSON_FORM, LIST_FORM = "array", "json", "list"
 _FIRST_JSON_TABLE = {True: (10, 6), False: (8, 0, 4)}  # is MariaDB → first version with JSON_TABLE
 #: Ids per ``IN`` list: SQLite takes at most 32,766 parameters in a statement.
 _IN_LIST_CHUNK = 5000
-#: Fewer ids than this stay an ``IN`` list: MariaDB takes 0.1 ms less for a JIT's one id than
-#: materializing a ``JSON_TABLE`` of it.
-_ONE_PARAMETER_FROM = 32
+#: Fewer ids than this are few: they stay an ``IN`` list (MariaDB takes 0.1 ms less for a JIT's
+#: one id than materializing a ``JSON_TABLE`` of it), and their reads share a statement
+#: (``tagged_union.py``).
+FEW_IDS = 32
 
 
 class _IdArray(sa.types.TypeDecorator):
@@ -65,7 +66,7 @@ class _IdJson(sa.types.TypeDecorator):
 def ids_form(conn: Connection, count: int | None = None) -> str:
     """How ``conn``'s server takes a list of ids best: :data:`ARRAY_FORM`, :data:`JSON_FORM` or
     :data:`LIST_FORM`; with ``count``, a list of that many ids (a few stay an ``IN`` list)."""
-    if count is not None and count < _ONE_PARAMETER_FROM:
+    if count is not None and count < FEW_IDS:
         return LIST_FORM
     if conn.dialect.name == "postgresql":
         return ARRAY_FORM

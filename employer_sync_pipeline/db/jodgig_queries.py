@@ -13,7 +13,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from ..domain.batching import batched
 from ..domain.records import Company, JodgigUser, Outlet, ScopeUser
 from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER, TALENT, canonical_role
-from .id_lists import ids_form, one_of
+from .id_lists import FEW_IDS, ids_form, one_of
 from .jodgig_tables import companies, outlet_user, outlets, super_hq_external_companies, users
 from .tagged_union import TaggedUnion, tagged_union
 
@@ -204,11 +204,11 @@ class UsersWithLinks:
 
 def load_users_with_links(conn: Connection, ids: Iterable[int], roles: Iterable[str]) -> UsersWithLinks:
     """The users with these ids and one of ``roles``, with their super-HQ pivots and outlet links:
-    one statement per chunk of ids."""
+    for a few ids in one statement (``tagged_union.py``)."""
     found = UsersWithLinks([], {}, {})
     for chunk in _chunks(ids):
         union = _users_with_links_query(ids_form(conn, len(chunk)), tuple(roles))
-        users_rows, pivots, links = union.split(conn.execute(union.statement, {"ids": chunk}))
+        users_rows, pivots, links = union.rows(conn, {"ids": chunk}, together=len(chunk) < FEW_IDS)
         found.users.extend(_user(JodgigUser, row) for row in users_rows)
         _group_into(found.pivot_company_ids, pivots)
         _group_into(found.linked_outlet_ids, links)
@@ -232,15 +232,16 @@ class CompaniesWithPeople:
 def load_companies_with_outlets_and_hq_managers(
     conn: Connection, company_ids: Iterable[int], except_user_ids: Collection[int]
 ) -> CompaniesWithPeople:
-    """The companies, their outlets and their HQ managers (owner candidates before scoping), one
-    statement per chunk of company ids. A batch passes its own users as ``except_user_ids``: it has
-    read them already, and most of a company's managers are in the same batch."""
+    """The companies, their outlets and their HQ managers (owner candidates before scoping): for a
+    few ids in one statement (``tagged_union.py``). A batch passes its own users as
+    ``except_user_ids``: it has read them already, and most of a company's managers are in the
+    same batch."""
     found = CompaniesWithPeople({}, [], [])
     others = sorted(except_user_ids)
     for chunk in _chunks(company_ids):
         union = _companies_with_people_query(ids_form(conn, len(chunk)), ids_form(conn, len(others)))
-        company_rows, outlet_rows, manager_rows = union.split(
-            conn.execute(union.statement, {"ids": chunk, "others": others})
+        company_rows, outlet_rows, manager_rows = union.rows(
+            conn, {"ids": chunk, "others": others}, together=len(chunk) < FEW_IDS
         )
         found.companies.update((row[0], Company(*row)) for row in company_rows)
         found.outlets.extend(Outlet(*row) for row in outlet_rows)

@@ -69,7 +69,8 @@ def load_employer_batch(
     previous_company_ids: Iterable[int] = (),
 ) -> EmployerBatchFacts:
     """Facts of each employer, plus the liveness, outlets and owners of every company they touch:
-    two statements, the users with their links, then the companies with their people.
+    the users with their links, then the companies with their people (for a JIT's few ids, two
+    statements).
 
     ``previous_company_ids`` are the companies where the platform still has their memberships:
     an owner who moved away leaves such a company, and its owner must be resolved again too.

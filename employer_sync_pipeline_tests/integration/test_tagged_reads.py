@@ -65,8 +65,10 @@ def _same_as_separate_reads(conn, wanted) -> None:
 @pytest.mark.parametrize("json_table", [True, False], ids=["JSON_TABLE", "IN list"])
 @pytest.mark.parametrize("padding", [0, 40], ids=["few ids", "many ids"])
 def test_mariadb_reads_together_what_it_reads_apart(jodgig_db, monkeypatch, json_table, padding):
+    """A few ids share a statement; many go in one statement per table. Both return the same."""
     wanted = _jodgig_rows(JodgigFactory(jodgig_db.writer))
     wanted = {key: [*ids, *range(10_000, 10_000 + padding)] for key, ids in wanted.items()}
+    few = padding == 0
     if not json_table:
         monkeypatch.setattr(id_lists, "has_json_table", lambda conn: False)
     reader = create_jodgig_engine(jodgig_db.reader_url, Settings.from_env({}).limits)
@@ -74,8 +76,26 @@ def test_mariadb_reads_together_what_it_reads_apart(jodgig_db, monkeypatch, json
         with reader.connect() as conn:
             assert (id_lists.ids_form(conn, len(wanted["users"])) == id_lists.JSON_FORM) is (json_table and padding > 0)
             _same_as_separate_reads(conn, wanted)
+            assert _statements(conn, jq.load_users_with_links, wanted["users"], EMPLOYER_ROLES) == (1 if few else 3)
+            assert _statements(conn, jq.load_companies_with_outlets_and_hq_managers, wanted["companies"], []) == (
+                1 if few else 3)
     finally:
         reader.dispose()
+
+
+def _statements(conn, load, *arguments) -> int:
+    """How many statements ``load`` sends."""
+    sent = []
+
+    def count(*_):
+        sent.append(1)
+
+    sa.event.listen(conn, "before_cursor_execute", count)
+    try:
+        load(conn, *arguments)
+    finally:
+        sa.event.remove(conn, "before_cursor_execute", count)
+    return len(sent)
 
 
 def test_sqlite_reads_together_what_it_reads_apart(tmp_path):
