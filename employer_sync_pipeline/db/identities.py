@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.explanation import PlatformIdentity
 from ..domain.mapping import IdentityRow
-from .id_lists import id_chunks, is_one_of
+from .id_lists import id_chunks, ids_form, is_one_of, one_of
 from .platform_tables import ACTIVE, DEACTIVATED, identities_users
 from .upsert import find_ids, upsert_returning_ids
 
@@ -132,13 +132,19 @@ def deactivate_identities(conn: Connection, identity_ids: Collection[int]) -> se
     """Deactivate active identities; returns the remote user ids that changed."""
     if not identity_ids:
         return set()
-    statement = (
-        sa.update(identities_users)
-        .where(is_one_of(conn, identities_users.c.id, identity_ids), identities_users.c.status == ACTIVE)
+    statement = _deactivation(ids_form(conn, len(identity_ids)))
+    return set(conn.execute(statement, {"ids": list(identity_ids)}).scalars())
+
+
+@lru_cache(maxsize=None)
+def _deactivation(form: str) -> sa.Update:
+    i = identities_users
+    return (
+        sa.update(i)
+        .where(one_of(form, i.c.id, "ids"), i.c.status == ACTIVE)
         .values(status=DEACTIVATED, updated_at=sa.func.now())
-        .returning(identities_users.c.remote_gig_user_id)
+        .returning(i.c.remote_gig_user_id)
     )
-    return set(conn.execute(statement).scalars())
 
 
 def identity_of_user(conn: Connection, remote_user_id: int) -> PlatformIdentity | None:

@@ -117,9 +117,15 @@ def delete_memberships(conn: Connection, membership_ids: Collection[int]) -> int
     """Delete memberships and their outlet assignments."""
     if not membership_ids:
         return 0
-    a, m = org_outlet_assignments, org_memberships
-    conn.execute(sa.delete(a).where(is_one_of(conn, a.c.org_membership_id, membership_ids)))
-    return conn.execute(sa.delete(m).where(is_one_of(conn, m.c.id, membership_ids))).rowcount
+    form, ids = ids_form(conn, len(membership_ids)), {"ids": list(membership_ids)}
+    conn.execute(_deletion(org_outlet_assignments.c.org_membership_id, form), ids)
+    return conn.execute(_deletion(org_memberships.c.id, form), ids).rowcount
+
+
+@lru_cache(maxsize=None)
+def _deletion(key: sa.Column, form: str) -> sa.Delete:
+    """Delete the rows of ``key``'s table whose ``key`` is one of the ids bound as ``ids``."""
+    return sa.delete(key.table).where(one_of(form, key, "ids"))
 
 
 def demote_other_owners(conn: Connection, owners: Mapping[int, int | None]) -> int:
@@ -219,8 +225,8 @@ def insert_assignments(conn: Connection, pairs: Collection[tuple[int, int]]) -> 
 def delete_assignments(conn: Connection, assignment_ids: Collection[int]) -> int:
     if not assignment_ids:
         return 0
-    a = org_outlet_assignments
-    return conn.execute(sa.delete(a).where(is_one_of(conn, a.c.id, assignment_ids))).rowcount
+    statement = _deletion(org_outlet_assignments.c.id, ids_form(conn, len(assignment_ids)))
+    return conn.execute(statement, {"ids": list(assignment_ids)}).rowcount
 
 
 def assignments_of_user(conn: Connection, remote_user_id: int) -> list[PlatformAssignment]:

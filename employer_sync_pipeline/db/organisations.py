@@ -4,13 +4,14 @@ Writes are set-based and never commit: the caller owns the transaction.
 """
 
 from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain.mapping import storable_text
 from ..domain.records import Company, Outlet
-from .id_lists import is_one_of
+from .id_lists import ids_form, one_of
 from .platform_tables import ACTIVE, DEACTIVATED, org_organisations, org_outlets
 from .upsert import find_ids, upsert_returning_ids
 
@@ -62,9 +63,15 @@ def deactivate_outlets(conn: Connection, outlet_ids: Collection[int]) -> int:
 def _deactivate(conn: Connection, table: sa.Table, key: sa.Column, remote_ids: Collection[int]) -> int:
     if not remote_ids:
         return 0
-    statement = (
+    statement = _deactivation(table, key, ids_form(conn, len(remote_ids)))
+    return conn.execute(statement, {"ids": list(remote_ids)}).rowcount
+
+
+@lru_cache(maxsize=None)
+def _deactivation(table: sa.Table, key: sa.Column, form: str) -> sa.Update:
+    """Built once per form: a re-sync of a company with closed outlets sends it every time."""
+    return (
         sa.update(table)
-        .where(is_one_of(conn, key, remote_ids), table.c.status == ACTIVE)
+        .where(one_of(form, key, "ids"), table.c.status == ACTIVE)
         .values(status=DEACTIVATED, updated_at=sa.func.now())
     )
-    return conn.execute(statement).rowcount
