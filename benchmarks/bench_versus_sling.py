@@ -1,0 +1,105 @@
+"""The full employer sync against Sling's raw copy of the same JodGig tables, alternated round by round.
+
+    python -m benchmarks.bench_versus_sling --scale 30 --rounds 4
+
+Needs the ``bench`` extra (``pip install -e '.[bench]'``). ``bench_peers`` runs each contender once,
+minutes apart; on a shared machine whose speed moves within minutes, one such pair gave this
+project 1.78× and another 2.74× Sling on the same code (benchmarks/README.md). Here the two run
+back to back, each round into fresh databases, and the order flips every round (the sync first
+in odd rounds, Sling first in even ones), so that a slow minute costs both. Prints each round's
+walls and ratio, then the median and range of the ratios, and writes the figures to
+``benchmarks/results/versus_sling_latest.json``.
+"""
+
+import json
+import os
+import statistics
+import tempfile
+import time
+
+import click
+
+from employer_sync_pipeline_tests.support import servers
+
+from ._peer_common import require_bench_extra
+from .bench_peers import PEERS, SLING, measure_peer
+from .bench_sync import JODGIG_DRIVER_OPTION, PROJECT_ROOT, RESULTS_FILE, _now, job_env, load_demo_data, machine, measure_job
+
+VERSUS_SLING_RESULTS_FILE = RESULTS_FILE.parent / "versus_sling_latest.json"
+[SLING_PEER] = [peer for peer in PEERS if peer.name == SLING]
+
+
+def _sync_round(jodgig: servers.JodgigTestDatabase, work_dir: str, jodgig_driver: str) -> dict:
+    platform = servers.create_platform_database()
+    try:
+        load = os.getloadavg()[0]
+        run = measure_job("full employer sync", "employer", job_env(jodgig, platform, work_dir, jodgig_driver), None,
+                          platform.engine)  # fmt: skip
+        return {"wall_seconds": run.wall_seconds, "records": run.records, "load_average": load}
+    finally:
+        servers.drop_platform_database(platform)
+
+
+def _sling_round(jodgig: servers.JodgigTestDatabase, work_dir: str) -> dict:
+    target = servers.create_platform_database()
+    try:
+        env = {"JODGIG_DATABASE_URL": jodgig.reader_url, "PEERS_DATABASE_URL": target.url}
+        run = measure_peer(SLING_PEER, "first run", env, work_dir)
+        return {"wall_seconds": run.measurement.wall_seconds, "records": run.measurement.records,
+                "load_average": run.load_average}  # fmt: skip
+    finally:
+        servers.drop_platform_database(target)
+
+
+def run_rounds(scale: int, rounds: int, jodgig_driver: str) -> dict:
+    jodgig = servers.create_jodgig_database()
+    try:
+        summary, _ = load_demo_data(jodgig, scale)
+        measured = []
+        for index in range(rounds):
+            with tempfile.TemporaryDirectory(prefix="bench_versus_sling_") as work_dir:
+                sync_first = index % 2 == 0
+                if sync_first:
+                    sync = _sync_round(jodgig, work_dir, jodgig_driver)
+                sling = _sling_round(jodgig, work_dir)
+                if not sync_first:
+                    sync = _sync_round(jodgig, work_dir, jodgig_driver)
+            measured.append({"round": index + 1, "sync_first": sync_first, "sync": sync, "sling": sling,
+                             "ratio": sync["wall_seconds"] / sling["wall_seconds"]})  # fmt: skip
+            click.echo(_round_line(measured[-1]))
+        return {"scale": scale, "employers": summary.employers, "jodgig_driver": jodgig_driver,
+                "machine": machine(jodgig.writer), "rounds": measured}  # fmt: skip
+    finally:
+        servers.drop_jodgig_database(jodgig)
+
+
+def _round_line(measured: dict) -> str:
+    sync, sling = measured["sync"], measured["sling"]
+    order = "sync, then Sling" if measured["sync_first"] else "Sling, then sync"
+    return (f"round {measured['round']} ({order}): full employer sync {sync['wall_seconds']:.2f} s "
+            f"({sync['records']:,} employers, {sync['records'] / sync['wall_seconds']:,.0f}/s, load "
+            f"{sync['load_average']:.1f}), Sling {sling['wall_seconds']:.2f} s (load {sling['load_average']:.1f}): "
+            f"{measured['ratio']:.2f}× Sling")  # fmt: skip
+
+
+@click.command()
+@click.option("--scale", default=30, show_default=True, help="Scale factor of the demo data set.")
+@click.option("--rounds", default=4, show_default=True, help="Rounds of one sync and one Sling copy each.")
+@JODGIG_DRIVER_OPTION
+def main(scale: int, rounds: int, jodgig_driver: str) -> None:
+    """The full employer sync and Sling's raw copy, alternated (needs: pip install -e '.[bench]')."""
+    require_bench_extra()
+    started_at, started = _now(), time.perf_counter()
+    figures = run_rounds(scale, rounds, jodgig_driver)
+    ratios = sorted(r["ratio"] for r in figures["rounds"])
+    click.echo(f"\n{len(ratios)} rounds at scale {scale}, JodGig through {jodgig_driver}: the full employer sync took "
+               f"{statistics.median(ratios):.2f}× Sling's raw copy (median; {ratios[0]:.2f}–{ratios[-1]:.2f}×)")
+    VERSUS_SLING_RESULTS_FILE.parent.mkdir(exist_ok=True)
+    VERSUS_SLING_RESULTS_FILE.write_text(json.dumps(
+        {**figures, "started_at": started_at, "finished_at": _now()}, indent=2, default=str) + "\n")
+    took = time.perf_counter() - started
+    click.echo(f"wrote {VERSUS_SLING_RESULTS_FILE.relative_to(PROJECT_ROOT)}; the benchmark took {took:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
