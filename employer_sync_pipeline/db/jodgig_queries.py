@@ -206,8 +206,9 @@ def load_users_with_links(conn: Connection, ids: Iterable[int], roles: Iterable[
     """The users with these ids and one of ``roles``, with their super-HQ pivots and outlet links:
     for a few ids in one statement (``tagged_union.py``)."""
     found = UsersWithLinks([], {}, {})
+    roles = tuple(roles)
     for chunk in _chunks(ids):
-        union = _users_with_links_query(ids_form(conn, len(chunk)), tuple(roles))
+        union = _users_with_links_query(ids_form(conn, len(chunk)), roles)
         users_rows, pivots, links = union.rows(conn, {"ids": chunk}, together=len(chunk) < FEW_IDS)
         found.users.extend(_user(JodgigUser, row) for row in users_rows)
         _group_into(found.pivot_company_ids, pivots)
@@ -233,15 +234,18 @@ def load_companies_with_outlets_and_hq_managers(
     conn: Connection, company_ids: Iterable[int], except_user_ids: Collection[int]
 ) -> CompaniesWithPeople:
     """The companies, their outlets and their HQ managers (owner candidates before scoping): for a
-    few ids in one statement (``tagged_union.py``). A batch passes its own users as
-    ``except_user_ids``: it has read them already, and most of a company's managers are in the
-    same batch."""
+    few companies of a few users in one statement (``tagged_union.py``). A batch passes its own
+    users as ``except_user_ids``: it has read them already, and most of a company's managers are in
+    the same batch."""
     found = CompaniesWithPeople({}, [], [])
     others = sorted(except_user_ids)
+    # A chunk ordered by company touches few companies with many outlets and managers: the
+    # statement is shared only when the users are few too.
+    few_users = len(others) < FEW_IDS
     for chunk in _chunks(company_ids):
         union = _companies_with_people_query(ids_form(conn, len(chunk)), ids_form(conn, len(others)))
         company_rows, outlet_rows, manager_rows = union.rows(
-            conn, {"ids": chunk, "others": others}, together=len(chunk) < FEW_IDS
+            conn, {"ids": chunk, "others": others}, together=few_users and len(chunk) < FEW_IDS
         )
         found.companies.update((row[0], Company(*row)) for row in company_rows)
         found.outlets.extend(Outlet(*row) for row in outlet_rows)

@@ -1,5 +1,6 @@
 """The reads that share a statement (``db/tagged_union.py``) return exactly what each table's own read returns."""
 
+import dataclasses
 from datetime import datetime
 
 import pytest
@@ -38,10 +39,17 @@ def _jodgig_rows(jodgig: JodgigFactory) -> dict[str, list[int]]:
 
 
 def _typed(records) -> list[tuple]:
-    """Each record as its (type name, value) pairs: ``Decimal(1) == 1``, so values alone would hide a
-    column the union widened."""
-    return sorted((tuple((type(getattr(r, name)).__name__, getattr(r, name)) for name in r.__slots__) for r in records),
-                  key=str)  # fmt: skip
+    """Each record or row as its (type name, value) pairs, sorted: ``Decimal(1) == 1``, so values
+    alone would hide a column the union widened."""
+    def pairs(record):
+        values = [getattr(record, f.name) for f in dataclasses.fields(record)] if dataclasses.is_dataclass(record) else record
+        return tuple((type(value).__name__, value) for value in values)
+
+    return sorted((pairs(record) for record in records), key=str)
+
+
+def _sorted_lists(grouped: dict[int, list[int]]) -> dict[int, list[int]]:
+    return {key: sorted(values) for key, values in grouped.items()}
 
 
 def _same_as_separate_reads(conn, wanted) -> None:
@@ -49,9 +57,9 @@ def _same_as_separate_reads(conn, wanted) -> None:
     users = jq.load_users(conn, wanted["users"], EMPLOYER_ROLES)
     assert _typed(together.users) == _typed(users)
     employer_ids = [u.id for u in users]
-    assert together.pivot_company_ids == {k: sorted(v) for k, v in jq.load_pivot_company_ids(conn, employer_ids).items()}
+    assert _sorted_lists(together.pivot_company_ids) == _sorted_lists(jq.load_pivot_company_ids(conn, employer_ids))
     all_outlets = jq.load_outlets(conn, range(1, 100)).values()
-    assert {k: sorted(v) for k, v in together.linked_outlet_ids.items()} == {
+    assert _sorted_lists(together.linked_outlet_ids) == {
         wanted["users"][2]: sorted(o.id for o in all_outlets if o.company_id == wanted["companies"][0])}
 
     people = jq.load_companies_with_outlets_and_hq_managers(conn, wanted["companies"], wanted["except"])
@@ -62,25 +70,17 @@ def _same_as_separate_reads(conn, wanted) -> None:
     assert together.users and together.pivot_company_ids and people.outlets and people.hq_managers
 
 
-@pytest.mark.parametrize("json_table", [True, False], ids=["JSON_TABLE", "IN list"])
-@pytest.mark.parametrize("padding", [0, 40], ids=["few ids", "many ids"])
-def test_mariadb_reads_together_what_it_reads_apart(jodgig_db, monkeypatch, json_table, padding):
-    """A few ids share a statement; many go in one statement per table. Both return the same."""
-    wanted = _jodgig_rows(JodgigFactory(jodgig_db.writer))
-    wanted = {key: [*ids, *range(10_000, 10_000 + padding)] for key, ids in wanted.items()}
-    few = padding == 0
-    if not json_table:
-        monkeypatch.setattr(id_lists, "has_json_table", lambda conn: False)
-    reader = create_jodgig_engine(jodgig_db.reader_url, Settings.from_env({}).limits)
-    try:
-        with reader.connect() as conn:
-            assert (id_lists.ids_form(conn, len(wanted["users"])) == id_lists.JSON_FORM) is (json_table and padding > 0)
-            _same_as_separate_reads(conn, wanted)
-            assert _statements(conn, jq.load_users_with_links, wanted["users"], EMPLOYER_ROLES) == (1 if few else 3)
-            assert _statements(conn, jq.load_companies_with_outlets_and_hq_managers, wanted["companies"], []) == (
-                1 if few else 3)
-    finally:
-        reader.dispose()
+def _union_same_as_parts(conn, wanted) -> None:
+    """Each union's rows, split, are its parts' own rows: for as many ids as given, in their form."""
+    users, companies, others = wanted["users"], wanted["companies"], wanted["except"]
+    for union, parameters, count in [
+        (jq._users_with_links_query(id_lists.ids_form(conn, len(users)), EMPLOYER_ROLES), {"ids": users}, len(users)),
+        (jq._companies_with_people_query(id_lists.ids_form(conn, len(companies)), id_lists.ids_form(conn, len(others))),
+         {"ids": companies, "others": others}, len(companies)),
+    ]:  # fmt: skip
+        shared, apart = union.rows(conn, parameters, together=True), union.rows(conn, parameters, together=False)
+        assert [_typed(rows) for rows in shared] == [_typed(rows) for rows in apart]
+        assert all(apart), union.statement
 
 
 def _statements(conn, load, *arguments) -> int:
@@ -98,6 +98,47 @@ def _statements(conn, load, *arguments) -> int:
     return len(sent)
 
 
+#: (id padding, whether the server takes JSON_TABLE): a few ids, then many in either form.
+CASES = {"few ids": (0, True), "many ids, JSON_TABLE": (40, True), "many ids, IN list": (40, False)}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_mariadb_reads_together_what_it_reads_apart(jodgig_db, monkeypatch, case):
+    """A few ids share a statement; many go in one statement per table. Both return the same."""
+    padding, json_table = CASES[case]
+    wanted = _jodgig_rows(JodgigFactory(jodgig_db.writer))
+    wanted = {key: [*ids, *range(10_000, 10_000 + padding)] for key, ids in wanted.items()}
+    few = padding == 0
+    if not json_table:
+        monkeypatch.setattr(id_lists, "has_json_table", lambda conn: False)
+    reader = create_jodgig_engine(jodgig_db.reader_url, Settings.from_env({}).limits)
+    try:
+        with reader.connect() as conn:
+            assert (id_lists.ids_form(conn, len(wanted["users"])) == id_lists.JSON_FORM) is (json_table and not few)
+            _same_as_separate_reads(conn, wanted)
+            _union_same_as_parts(conn, wanted)
+            assert _statements(conn, jq.load_users_with_links, wanted["users"], EMPLOYER_ROLES) == (1 if few else 3)
+            assert _statements(conn, jq.load_companies_with_outlets_and_hq_managers, wanted["companies"], []) == (
+                1 if few else 3)
+    finally:
+        reader.dispose()
+
+
+def test_a_few_companies_of_many_users_go_one_statement_per_table(jodgig_db):
+    """A chunk ordered by company touches few companies with many outlets and managers."""
+    wanted = _jodgig_rows(JodgigFactory(jodgig_db.writer))
+    many_users = [*wanted["except"], *range(10_000, 10_040)]
+    reader = create_jodgig_engine(jodgig_db.reader_url, Settings.from_env({}).limits)
+    try:
+        with reader.connect() as conn:
+            load = jq.load_companies_with_outlets_and_hq_managers
+            assert _statements(conn, load, wanted["companies"], many_users) == 3
+            assert _typed(load(conn, wanted["companies"], many_users).hq_managers) == _typed(
+                load(conn, wanted["companies"], wanted["except"]).hq_managers)
+    finally:
+        reader.dispose()
+
+
 def test_sqlite_reads_together_what_it_reads_apart(tmp_path):
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'jodgig.sqlite3'}")
     metadata.create_all(engine)
@@ -105,6 +146,7 @@ def test_sqlite_reads_together_what_it_reads_apart(tmp_path):
         wanted = _jodgig_rows(JodgigFactory(engine))
         with engine.connect() as conn:
             _same_as_separate_reads(conn, wanted)
+            _union_same_as_parts(conn, wanted)
             people = jq.load_companies_with_outlets_and_hq_managers(conn, wanted["companies"], ())
         assert {c.deleted_at for c in people.companies.values()} == {None, DELETED}
     finally:
@@ -118,3 +160,10 @@ def test_a_tagged_union_splits_rows_back_into_each_selects_rows():
     rows = [(1, None, "x", DELETED), (0, 7, None, None), (1, None, "y", None)]
     assert union.split(rows) == [[(7,)], [("x", DELETED), ("y", None)]]
     assert len(union.statement.selected_columns) == 4
+
+
+@pytest.mark.parametrize("column_type", [sa.Boolean(), sa.Float(), sa.Enum("a", "b", name="ab")])
+def test_a_column_mysql_cannot_cast_to_is_refused(column_type):
+    values = sa.table("t", sa.column("a", sa.Integer), sa.column("b", column_type))
+    with pytest.raises(TypeError, match="MySQL cannot cast to its type"):
+        tagged_union(sa.select(values.c.a), sa.select(values.c.b))
