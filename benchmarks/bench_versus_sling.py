@@ -23,7 +23,9 @@ from employer_sync_pipeline_tests.support import servers
 
 from ._peer_common import require_bench_extra
 from .bench_peers import PEERS, SLING, measure_peer
-from .bench_sync import JODGIG_DRIVER_OPTION, PROJECT_ROOT, RESULTS_FILE, _now, job_env, load_demo_data, machine, measure_job
+from .bench_sync import (
+    JODGIG_DRIVER_OPTION, PROJECT_ROOT, RESULTS_FILE, _now, job_env, load_demo_data, machine, measure_job,
+)  # fmt: skip
 
 VERSUS_SLING_RESULTS_FILE = RESULTS_FILE.parent / "versus_sling_latest.json"
 [SLING_PEER] = [peer for peer in PEERS if peer.name == SLING]

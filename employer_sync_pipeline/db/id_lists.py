@@ -11,18 +11,20 @@ than many of the reads themselves, and a fifth of the JodGig reader's CPU. Inste
   probes ``column``'s index with, as it does an ``IN`` list;
 - any other server (an older MySQL, SQLite) keeps ``IN``.
 
-The sync's own reads are built once per form (:func:`ids_form`; a few ids stay an ``IN`` list)
-with a named parameter (:func:`one_of`) and bound at each execution: building a statement costs SQLAlchemy about as much
-CPU as executing it, which a JIT call pays on each of its reads. :func:`is_one_of` binds the ids
-in place, for a statement built for one execution; there a few ids stay an ``IN`` list.
+The sync's own statements are built once per form (:func:`ids_form`; a few ids stay an ``IN``
+list) with a named parameter (:func:`one_of`) and bound at each execution
+(:func:`execute_with_ids`): building a statement costs SQLAlchemy about as much CPU as executing
+it, which a JIT call pays on each of its statements. :func:`is_one_of` binds the ids in place, for
+a statement built for one execution; there a few ids stay an ``IN`` list.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.sql import Executable
 
 from ..domain.batching import batched
 
@@ -76,6 +78,14 @@ def ids_form(conn: Connection, count: int | None = None) -> str:
 def one_of(form: str, column: sa.ColumnElement[int], name: str) -> sa.ColumnElement[bool]:
     """``column`` is one of the ids bound at execution as ``name`` (any iterable of ints), in ``form``."""
     return _one_of(form, column, name, {})
+
+
+def execute_with_ids(
+    conn: Connection, statement_in_form: Callable[[str], Executable], ids: Collection[int]
+) -> CursorResult:
+    """``statement_in_form(form)``, built once per form with :func:`one_of` on ``"ids"``, executed
+    with ``ids`` bound there, in the form that costs ``conn``'s server least for that many."""
+    return conn.execute(statement_in_form(ids_form(conn, len(ids))), {"ids": list(ids)})
 
 
 def is_one_of(conn: Connection, column: sa.ColumnElement[int], ids: Iterable[int]) -> sa.ColumnElement[bool]:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.explanation import PlatformIdentity
 from ..domain.mapping import IdentityRow
-from .id_lists import id_chunks, ids_form, is_one_of, one_of
+from .id_lists import execute_with_ids, id_chunks, is_one_of, one_of
 from .platform_tables import ACTIVE, DEACTIVATED, identities_users
 from .upsert import find_ids, upsert_returning_ids
 
@@ -132,8 +132,7 @@ def deactivate_identities(conn: Connection, identity_ids: Collection[int]) -> se
     """Deactivate active identities; returns the remote user ids that changed."""
     if not identity_ids:
         return set()
-    statement = _deactivation(ids_form(conn, len(identity_ids)))
-    return set(conn.execute(statement, {"ids": list(identity_ids)}).scalars())
+    return set(execute_with_ids(conn, _deactivation, identity_ids).scalars())
 
 
 @lru_cache(maxsize=None)

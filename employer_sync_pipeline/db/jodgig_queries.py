@@ -13,7 +13,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from ..domain.batching import batched
 from ..domain.records import Company, JodgigUser, Outlet, ScopeUser
 from ..domain.scope import EMPLOYER_ROLES, HQ_MANAGER, TALENT, canonical_role
-from .id_lists import FEW_IDS, ids_form, one_of
+from .id_lists import FEW_IDS, execute_with_ids, ids_form, one_of
 from .jodgig_tables import companies, outlet_user, outlets, super_hq_external_companies, users
 from .tagged_union import TaggedUnion, tagged_union
 
@@ -304,7 +304,7 @@ def _by_chunk(conn: Connection, query_in_form: Callable[[str], sa.Select], ids: 
     """The rows of ``query_in_form(form)`` with the ids bound as ``ids``, a chunk at a time, each
     chunk in the form that costs the server least for its size."""
     for chunk in _chunks(ids):
-        yield from conn.execute(query_in_form(ids_form(conn, len(chunk))), {"ids": chunk})
+        yield from execute_with_ids(conn, query_in_form, chunk)
 
 
 def _group_into(grouped: dict[int, list[int]], pairs: Iterable[tuple[int, int]]) -> None:

@@ -4,7 +4,7 @@ Writes are set-based and never commit: the caller owns the transaction.
 """
 
 from collections.abc import Collection, Iterable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.explanation import PlatformAssignment, PlatformMembership
 from ..domain.organisation import ADMIN, OWNER
-from .id_lists import id_chunks, ids_form, is_one_of, one_of
+from .id_lists import execute_with_ids, id_chunks, ids_form, is_one_of, one_of
 from .platform_tables import (
     ACTIVE,
     identities_users,
@@ -117,9 +117,8 @@ def delete_memberships(conn: Connection, membership_ids: Collection[int]) -> int
     """Delete memberships and their outlet assignments."""
     if not membership_ids:
         return 0
-    form, ids = ids_form(conn, len(membership_ids)), {"ids": list(membership_ids)}
-    conn.execute(_deletion(org_outlet_assignments.c.org_membership_id, form), ids)
-    return conn.execute(_deletion(org_memberships.c.id, form), ids).rowcount
+    execute_with_ids(conn, partial(_deletion, org_outlet_assignments.c.org_membership_id), membership_ids)
+    return execute_with_ids(conn, partial(_deletion, org_memberships.c.id), membership_ids).rowcount
 
 
 @lru_cache(maxsize=None)
@@ -225,8 +224,7 @@ def insert_assignments(conn: Connection, pairs: Collection[tuple[int, int]]) -> 
 def delete_assignments(conn: Connection, assignment_ids: Collection[int]) -> int:
     if not assignment_ids:
         return 0
-    statement = _deletion(org_outlet_assignments.c.id, ids_form(conn, len(assignment_ids)))
-    return conn.execute(statement, {"ids": list(assignment_ids)}).rowcount
+    return execute_with_ids(conn, partial(_deletion, org_outlet_assignments.c.id), assignment_ids).rowcount
 
 
 def assignments_of_user(conn: Connection, remote_user_id: int) -> list[PlatformAssignment]:

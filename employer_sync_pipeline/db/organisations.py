@@ -4,14 +4,14 @@ Writes are set-based and never commit: the caller owns the transaction.
 """
 
 from collections.abc import Collection, Iterable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain.mapping import storable_text
 from ..domain.records import Company, Outlet
-from .id_lists import ids_form, one_of
+from .id_lists import execute_with_ids, one_of
 from .platform_tables import ACTIVE, DEACTIVATED, org_organisations, org_outlets
 from .upsert import find_ids, upsert_returning_ids
 
@@ -63,8 +63,7 @@ def deactivate_outlets(conn: Connection, outlet_ids: Collection[int]) -> int:
 def _deactivate(conn: Connection, table: sa.Table, key: sa.Column, remote_ids: Collection[int]) -> int:
     if not remote_ids:
         return 0
-    statement = _deactivation(table, key, ids_form(conn, len(remote_ids)))
-    return conn.execute(statement, {"ids": list(remote_ids)}).rowcount
+    return execute_with_ids(conn, partial(_deactivation, table, key), remote_ids).rowcount
 
 
 @lru_cache(maxsize=None)

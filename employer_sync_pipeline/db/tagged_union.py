@@ -57,7 +57,9 @@ def tagged_union(*parts: sa.Select) -> TaggedUnion:
         start += len(own)
     selects = [
         part.with_only_columns(
-            sa.literal_column(str(index), sa.Integer).label("part"), *_padded(columns, index), maintain_column_froms=True
+            sa.literal_column(str(index), sa.Integer).label("part"),
+            *_padded(columns, index),
+            maintain_column_froms=True,
         )
         for index, part in enumerate(parts)
     ]

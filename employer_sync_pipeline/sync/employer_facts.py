@@ -1,5 +1,5 @@
-"""Loading what JodGig says about a batch of employers: set-based reads, each table read with others
-of the same step in one statement."""
+"""Loading what JodGig says about a batch of employers: set-based reads; for a few ids, the tables
+of one step in one statement."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass

@@ -42,7 +42,8 @@ def _typed(records) -> list[tuple]:
     """Each record or row as its (type name, value) pairs, sorted: ``Decimal(1) == 1``, so values
     alone would hide a column the union widened."""
     def pairs(record):
-        values = [getattr(record, f.name) for f in dataclasses.fields(record)] if dataclasses.is_dataclass(record) else record
+        is_record = dataclasses.is_dataclass(record)
+        values = [getattr(record, f.name) for f in dataclasses.fields(record)] if is_record else record
         return tuple((type(value).__name__, value) for value in values)
 
     return sorted((pairs(record) for record in records), key=str)
