@@ -7,7 +7,9 @@ import pytest
 from employer_sync_pipeline.db.engines import mysql_session_limits
 from employer_sync_pipeline.db.limits import ConnectionLimits
 from employer_sync_pipeline.db.timeouts import LOCK, STATEMENT, TimeoutPolicy, describe_statement, timeout_message
-from employer_sync_pipeline.settings import CodeLocationSettings, Settings, SettingsError, failed_record_max_age
+from employer_sync_pipeline.settings import (
+    SETTINGS_VARIABLES, CodeLocationSettings, Settings, SettingsError, failed_record_max_age,
+)
 
 LIMITS = ConnectionLimits(connect=10, jodgig_statement=300, platform_lock=30, platform_statement=300)
 
@@ -120,3 +122,34 @@ def test_the_jit_limits_name_the_variable_that_set_them():
     loose = ConnectionLimits(1, 1, 1, 1).tightened(lock=2, total=5)
     assert loose.platform_lock_setting == "PLATFORM_LOCK_TIMEOUT_SECONDS"
     assert loose.connect_setting == "DB_CONNECT_TIMEOUT_SECONDS"
+
+
+class _RecordingEnvironment(dict):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.read: set[str] = set()
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def test_the_process_settings_are_kept_under_every_variable_they_read():
+    env = _RecordingEnvironment()
+    Settings.from_env(env)
+    assert env.read <= set(SETTINGS_VARIABLES)
+
+
+def test_the_process_settings_follow_the_environment(monkeypatch):
+    monkeypatch.setenv("JIT_TIMEOUT_SECONDS", "3")
+    first = Settings.from_env()
+    assert Settings.from_env() is first
+    monkeypatch.setenv("JIT_TIMEOUT_SECONDS", "4")
+    assert Settings.from_env().jit_limits.jodgig_statement == 4
+    monkeypatch.setenv("JIT_TIMEOUT_SECONDS", "0")
+    with pytest.raises(SettingsError, match="JIT_TIMEOUT_SECONDS"):
+        Settings.from_env()
