@@ -334,6 +334,5 @@ def employer_logins_since(
     return [tuple(row) for row in conn.execute(query)]
 
 
-
 def _chunks(ids: Iterable[int]) -> Iterator[tuple[int, ...]]:
     return batched(sorted(set(ids)), _IN_LIST_CHUNK)
