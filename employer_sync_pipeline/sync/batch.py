@@ -33,6 +33,9 @@ ScopeSet = TypeVar("ScopeSet")
 #: costs PostgreSQL the same statements, each planned anew: at 2,000 a full sync costs PostgreSQL
 #: about 15% less CPU than at 1,000 (benchmarks/README.md).
 WRITE_CHUNK = 2000
+#: Reader processes of a batch: one left the writer waiting for it most of a full refresh, while a
+#: fifth of both cores' time went idle; two kept the writer busy (benchmarks/README.md).
+READER_PROCESSES = 2
 
 
 @dataclass(frozen=True)
@@ -65,23 +68,31 @@ def pipelined(
 ) -> BatchResult:
     """Process ``user_ids`` chunk by chunk: load and plan (``loader``), then write (``write_of``).
 
-    With more than one chunk the two overlap on both cores: a reader process loads and plans chunk
-    *n + 1* while a writer thread writes chunk *n*, mostly waiting on PostgreSQL. Writes stay one
-    after another, in order: a chunk's write starts once the previous one has committed, so it
-    reads the platform as it would without the overlap, and no chunk is written after one that
-    failed. Each chunk keeps its own transaction and isolation. Without ``defer`` every e-mail
-    claim is decided here, so the claims are written together: one chunk.
+    With more than one chunk the two overlap on both cores: reader processes load and plan chunks
+    *n + 1* and *n + 2* while a writer thread writes chunk *n*, mostly waiting on PostgreSQL.
+    Writes stay one after another, in order: a chunk's write starts once the previous one has
+    committed, so it reads the platform as it would without the overlap, and no chunk is written
+    after one that failed. Only the platform read a chunk's loading needs (``loader.prepare``: the
+    companies where its users have memberships) is made when it is submitted, before the writes of
+    the chunks ahead of it; those change only their own users' memberships. Each chunk keeps its
+    own transaction and isolation. Without ``defer`` every e-mail claim is decided here, so the
+    claims are written together: one chunk.
     """
     chunks = list(batched(user_ids, WRITE_CHUNK if defer is not None else max(len(user_ids), 1)))
     if len(chunks) < 2 or not can_fork():
         return BatchResult.combine(write_of(chunk, loader(chunk))() for chunk in chunks)
     writes: list[Future[BatchResult]] = []
-    with ReaderProcess(loader) as reader, ThreadPoolExecutor(1, thread_name_prefix="platform-writer") as writer:
-        reader.submit(chunks[0])
+    readers = min(READER_PROCESSES, len(chunks))
+    with (
+        ReaderProcess(loader, readers) as reader,
+        ThreadPoolExecutor(1, thread_name_prefix="platform-writer") as writer,
+    ):
+        for chunk in chunks[:readers]:
+            reader.submit(chunk)
         for index, chunk in enumerate(chunks):
             loaded = reader.result()
-            if index + 1 < len(chunks):
-                reader.submit(chunks[index + 1])
+            if index + readers < len(chunks):
+                reader.submit(chunks[index + readers])
             write = write_of(chunk, loaded)
             if writes:
                 writes[-1].result()

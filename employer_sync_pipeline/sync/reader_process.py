@@ -67,30 +67,28 @@ def can_fork() -> bool:
 
 
 class ReaderProcess(Generic[Request, Loaded]):
-    """A forked child that loads the chunks it is sent, one at a time, with a :class:`ChunkLoader`.
+    """Forked children that load the chunks they are sent with a :class:`ChunkLoader`, in turn:
+    chunk *n* goes to child *n* mod ``count``, and :meth:`result` returns the chunks in the order
+    they were submitted.
 
-    Use it as a context manager: leaving the block ends the child, whatever happened in it. One
-    at a time in a process: the garbage collector's freeze, held while the child lives, is the
+    Use it as a context manager: leaving the block ends every child, whatever happened in it. One
+    at a time in a process: the garbage collector's freeze, held while the children live, is the
     whole process's.
     """
 
-    def __init__(self, loader: ChunkLoader[Request, Loaded]):
+    def __init__(self, loader: ChunkLoader[Request, Loaded], count: int = 1):
         self._loader = loader
-        self._exit_status: int | None = None
-        self._pipe, child_end = Pipe()
-        # The heap stays frozen while the child lives: a collection walks every object it
+        self._children: list[_Child] = []
+        self._submitted = self._returned = 0
+        # The heap stays frozen while the children live: a collection walks every object it
         # tracks, writing to its page, which the kernel then copies for the other process.
         gc.freeze()
         try:
-            self._pid = os.fork()
-        except OSError:
-            gc.unfreeze()
-            self._pipe.close()
-            child_end.close()
+            for _ in range(count):
+                self._children.append(_Child(loader, [child.pipe for child in self._children]))
+        except BaseException:
+            self.close(kill=True)
             raise
-        if self._pid == 0:
-            _run_child(self._pipe, child_end, loader)
-        child_end.close()
 
     def __enter__(self) -> "ReaderProcess[Request, Loaded]":
         return self
@@ -99,41 +97,74 @@ class ReaderProcess(Generic[Request, Loaded]):
         self.close(kill=error_type is not None)
 
     def submit(self, user_ids: Sequence[int]) -> None:
-        """Start loading these users in the child; :meth:`result` returns what it loaded."""
-        self._pipe.send(self._loader.prepare(user_ids))
+        """Start loading these users in the next child; :meth:`result` returns what it loaded."""
+        self._children[self._submitted % len(self._children)].pipe.send(self._loader.prepare(user_ids))
+        self._submitted += 1
 
     def result(self) -> Loaded:
-        """What the child loaded for the last submitted chunk; waits while the child is alive."""
-        while not self._pipe.poll(_POLL_SECONDS):
+        """What was loaded for the earliest submitted chunk not yet returned; waits while its child
+        is alive."""
+        child = self._children[self._returned % len(self._children)]
+        self._returned += 1
+        return child.result()
+
+    def close(self, kill: bool = False) -> None:
+        """End the children: an idle child closes its JodGig connections and exits; a busy one is killed."""
+        for child in self._children:
+            child.pipe.close()
+        for child in self._children:
+            child.end(kill)
+        gc.unfreeze()
+
+
+class _Child:
+    """One forked reader and the parent's end of its pipe."""
+
+    def __init__(self, loader: ChunkLoader, siblings_pipes: list[PipeEnd]):
+        self._exit_status: int | None = None
+        self.pipe, child_end = Pipe()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            self.pipe.close()
+            child_end.close()
+            raise
+        if self.pid == 0:
+            # A sibling's pipe left open here would keep that sibling from seeing its end.
+            for pipe in siblings_pipes:
+                pipe.close()
+            _run_child(self.pipe, child_end, loader)
+        child_end.close()
+
+    def result(self):
+        while not self.pipe.poll(_POLL_SECONDS):
             if self._exited():
                 raise self._died()
         try:
-            message = pickle.loads(self._pipe.recv_bytes())
+            message = pickle.loads(self.pipe.recv_bytes())
         except EOFError:
             self._wait_for_exit(_EXIT_SECONDS)
             raise self._died() from None
         if message[0] == "error":
             _, error, child_traceback = message
-            error.add_note(f"raised in the JodGig reader process (pid {self._pid}):\n{child_traceback}")
+            error.add_note(f"raised in the JodGig reader process (pid {self.pid}):\n{child_traceback}")
             raise error
         return message[1]
 
-    def close(self, kill: bool = False) -> None:
-        """End the child: an idle child closes its JodGig connections and exits; a busy one is killed."""
-        self._pipe.close()
+    def end(self, kill: bool) -> None:
+        """After its pipe is closed: wait for an idle child to exit, kill a busy one."""
         if not kill:
             self._wait_for_exit(_EXIT_SECONDS)
         if not self._exited():
-            os.kill(self._pid, signal.SIGKILL)
+            os.kill(self.pid, signal.SIGKILL)
             self._wait_for_exit(_EXIT_SECONDS)
-        gc.unfreeze()
 
     def _exited(self) -> bool:
         if self._exit_status is None:
             try:
-                pid, status = os.waitpid(self._pid, os.WNOHANG)
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
             except ChildProcessError:  # reaped by someone else (SIGCHLD ignored): it has ended
-                pid, status = self._pid, _STATUS_UNKNOWN
+                pid, status = self.pid, _STATUS_UNKNOWN
             if pid:
                 self._exit_status = status
         return self._exit_status is not None
@@ -152,7 +183,7 @@ class ReaderProcess(Generic[Request, Loaded]):
         else:
             how = f"exited with code {os.waitstatus_to_exitcode(status)}"
         return ReaderProcessFailed(
-            f"the JodGig reader process (pid {self._pid}) {how} before sending the chunk it was reading; "
+            f"the JodGig reader process (pid {self.pid}) {how} before sending the chunk it was reading; "
             "the batch stopped and the run fails, so the next run covers its window again. If it was "
             "killed for memory (the kernel log says so), give the run more memory."
         )

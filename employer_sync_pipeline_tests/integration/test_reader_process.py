@@ -59,6 +59,44 @@ def test_chunks_are_read_in_another_process_with_the_engines_session_and_limits(
         assert conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar_one() == parent_session, "the pool is intact"
 
 
+def test_two_readers_take_the_chunks_in_turn_and_return_them_in_order(source):
+    chunks = [(1, 2), (3,), (4, 5, 6), (7,), (8, 9)]
+    with ReaderProcess(loader(source, session_of_reader), count=2) as reader:
+        first, second = reader._children
+        reader.submit(chunks[0])
+        reader.submit(chunks[1])
+        answers = []
+        for index in range(len(chunks)):
+            answers.append(reader.result())
+            if index + 2 < len(chunks):
+                reader.submit(chunks[index + 2])
+        closing = time.monotonic()
+    # Idle children see their pipes close and exit at once: none is waited out and killed.
+    assert time.monotonic() - closing < 1
+    assert [user_ids for _, user_ids, _, _ in answers] == chunks
+    assert [pid for pid, *_ in answers] == [first.pid, second.pid] * 2 + [first.pid]
+    for child in (first, second):
+        with pytest.raises(ProcessLookupError):
+            os.kill(child.pid, 0)
+
+
+def dies_on_the_second_chunk(conn, user_ids):
+    if user_ids == (2,):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return user_ids
+
+
+def test_a_second_reader_that_dies_fails_the_batch_when_its_chunk_is_due(source):
+    started = time.monotonic()
+    with pytest.raises(ReaderProcessFailed, match=r"killed by signal 9"):
+        with ReaderProcess(loader(source, dies_on_the_second_chunk), count=2) as reader:
+            reader.submit((1,))
+            reader.submit((2,))
+            assert reader.result() == (1,)
+            reader.result()
+    assert time.monotonic() - started < BOUND_SECONDS
+
+
 def fails_with_a_database_error(conn, user_ids):
     conn.exec_driver_sql("SELECT no_such_column FROM users")
 
@@ -110,7 +148,7 @@ def test_a_batch_that_fails_ends_its_busy_reader(source):
     with pytest.raises(RuntimeError, match="the batch failed"):
         with ReaderProcess(loader(source, reads_forever)) as reader:
             reader.submit((1,))
-            pid = reader._pid
+            pid = reader._children[0].pid
             raise RuntimeError("the batch failed")
 
     with pytest.raises(ProcessLookupError):
