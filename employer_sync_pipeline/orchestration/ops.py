@@ -68,8 +68,9 @@ def start_plan_if_asked(context: dg.OpExecutionContext, dry_run: bool, platform_
 class BatchConfig(dg.Config):
     batch_size: int = Field(default=1000, description="Users per batch of an incremental or backfill run.")
     full_refresh_batch_size: int = Field(
-        default=20000,
-        description="Users per batch of a full refresh; lower it to spread a full refresh over more parallel workers.",
+        default=100000,
+        description="Users per batch of a full refresh (in process, one batch fills and drains its pipeline once); "
+        "lower it to spread a full refresh over more parallel workers.",
     )
 
 
