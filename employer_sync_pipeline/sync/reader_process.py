@@ -1,16 +1,16 @@
-"""Reading and planning JodGig's chunks in a child process, so that a batch loads its next chunk on
-the other core while its own process writes.
+"""Reading and planning JodGig's chunks in child processes, so that a batch loads its next chunks
+on the other core while its own process writes.
 
 Reading JodGig and planning its records cost the sync about as much CPU as writing (pymysql decodes
 rows in pure Python, the facts and plans are built record by record); in a thread they would share
-the GIL with the writes. A forked child does them instead: it starts in milliseconds with every
-module already imported, and sends each chunk's plans back through a pipe.
+the GIL with the writes. Forked children do them instead: each starts in milliseconds with every
+module already imported, and sends each chunk's plans back through its pipe.
 
-The child reads JodGig only, over connections of its own (the engine's pool is replaced in the
+A child reads JodGig only, over connections of its own (the engine's pool is replaced in the
 child, never shared with the parent), so the engine's read-only session and statement limits
-hold there as in the parent. An error in the child is raised again in the parent, with the
+hold there as in the parent. An error in a child is raised again in the parent, with the
 child's traceback as a note; a child that dies fails the batch with its exit status; a batch
-that ends, fails or is interrupted ends its child.
+that ends, fails or is interrupted ends its children.
 """
 
 import copyreg
