@@ -9,8 +9,8 @@ project 1.78× and another 2.74× Sling on the same code (benchmarks/README.md).
 back to back, each round into fresh databases, and the order flips every round (the sync first
 in odd rounds, Sling first in even ones), so that a slow minute costs both. After its full sync,
 each round also runs the no-op incremental (on the platform the sync just wrote) and the empty
-job back to back, in an order that flips every other round. Prints each round's walls and ratios, then the
-median and range of each ratio, and writes the figures to
+job back to back, in an order that flips every other round. Prints each round's walls and
+ratios, then the median and range of each ratio, and writes the figures to
 ``benchmarks/results/versus_sling_latest.json``.
 """
 
@@ -68,12 +68,12 @@ def run_rounds(scale: int, rounds: int, jodgig_driver: str) -> dict:
         measured = []
         for index in range(rounds):
             with tempfile.TemporaryDirectory(prefix="bench_versus_sling_") as work_dir:
-                sync_first = index % 2 == 0
+                sync_first, no_op_first = index % 2 == 0, index % 4 < 2
                 if sync_first:
-                    sync = _sync_round(jodgig, work_dir, jodgig_driver, no_op_first=index % 4 < 2)
+                    sync = _sync_round(jodgig, work_dir, jodgig_driver, no_op_first)
                 sling = _sling_round(jodgig, work_dir)
                 if not sync_first:
-                    sync = _sync_round(jodgig, work_dir, jodgig_driver, no_op_first=index % 4 < 2)
+                    sync = _sync_round(jodgig, work_dir, jodgig_driver, no_op_first)
             measured.append({"round": index + 1, "sync_first": sync_first, "sync": sync, "sling": sling,
                              "ratio": sync["wall_seconds"] / sling["wall_seconds"],
                              "no_op_ratio": sync["no_op_wall_seconds"] / sync["empty_job_wall_seconds"]})  # fmt: skip

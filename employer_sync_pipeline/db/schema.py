@@ -11,7 +11,10 @@ _PG_TABLE_KINDS = ("r", "p")
 def missing_tables(conn: Connection, metadata: sa.MetaData) -> list[str]:
     """Names of ``metadata``'s tables that the connected database lacks, sorted."""
     wanted = sorted(metadata.tables)
-    present = _visible_postgres_tables(conn, wanted) if conn.dialect.name == "postgresql" else _default_schema_tables(conn)
+    if conn.dialect.name == "postgresql":
+        present = _visible_postgres_tables(conn, wanted)
+    else:
+        present = set(sa.inspect(conn).get_table_names())
     return [name for name in wanted if name not in present]
 
 
@@ -24,7 +27,3 @@ def _visible_postgres_tables(conn: Connection, names: list[str]) -> set[str]:
         sa.func.pg_catalog.pg_table_is_visible(_PG_CLASS.c.oid),
     )
     return set(conn.execute(query).scalars())
-
-
-def _default_schema_tables(conn: Connection) -> set[str]:
-    return set(sa.inspect(conn).get_table_names())
