@@ -84,10 +84,14 @@ class EmployerChunkPlan:
     def halves(self) -> tuple["EmployerChunkPlan", "EmployerChunkPlan"]:
         """Two parts for isolation to write apart, each with its share of the company plan."""
         middle = len(self.plans) // 2
-        return tuple(
-            EmployerChunkPlan(part, self.companies.restricted_to(part))
-            for part in (self.plans[:middle], self.plans[middle:])
-        )
+        return self.restricted_to(self.plans[:middle]), self.restricted_to(self.plans[middle:])
+
+    def restricted_to(self, plans: Sequence[EmployerPlan]) -> "EmployerChunkPlan":
+        """These of its plans (all of them, or some), with their share of the company plan: nothing
+        is decided again."""
+        if len(plans) == len(self.plans):
+            return self
+        return EmployerChunkPlan(tuple(plans), self.companies.restricted_to(plans))
 
 
 def plan_employer_chunk(plans: Sequence[EmployerPlan], companies: CompanyFacts) -> EmployerChunkPlan:

@@ -114,8 +114,8 @@ def write_planned(
 
     It settles the e-mails (``defer``: see :func:`~.identity.settle_emails`; a run's batches pass
     the run's contested ids), has ``gather`` turn the plans to write into what ``write`` applies
-    (the employers' company plan is decided there, once), writes with isolation and reports the
-    failed records.
+    (the employers': their share of the chunk's company plan, decided when it was planned), writes
+    with isolation and reports the failed records.
     """
     with platform.connect() as conn:
         emails = settle_emails(conn, planned.plans, defer)

@@ -6,8 +6,7 @@ from functools import partial
 from sqlalchemy.engine import Connection, Engine
 
 from ..db.memberships import membership_company_ids
-from ..domain.company_plan import CompanyFacts
-from ..domain.employer_plan import plan_employer, plan_employer_chunk
+from ..domain.employer_plan import EmployerChunkPlan, plan_employer, plan_employer_chunk
 from ..domain.scope import empty_scope_counts
 from .batch import PlannedChunk, pipelined, plan_chunk, write_planned
 from .employer_facts import load_employer_batch
@@ -40,9 +39,10 @@ def _with_previous_companies(platform: Engine, user_ids: Sequence[int]) -> tuple
 
 def _load_and_plan(
     rules: SourceRules, conn: Connection, request: tuple[Sequence[int], set[int]]
-) -> tuple[PlannedChunk, CompanyFacts]:
+) -> tuple[PlannedChunk, EmployerChunkPlan]:
     """The chunk's facts, each employer classified once (by the loader) and planned, and the
-    companies' liveness and owners, which the write's company plan needs."""
+    chunk's plan with what it does to companies, decided here once: the writer applies it to the
+    plans the e-mail rule leaves (:meth:`~.EmployerChunkPlan.restricted_to`)."""
     user_ids, previous = request
     batch = load_employer_batch(conn, user_ids, rules.obsolete_company_ids, previous)
     planned = plan_chunk(
@@ -51,7 +51,7 @@ def _load_and_plan(
         classify=lambda facts: batch.scope_sets[facts.user.id],
         plan=partial(plan_employer, companies=batch.companies, tz=rules.timezone),
     )
-    return planned, batch.companies
+    return planned, plan_employer_chunk(planned.plans, batch.companies)
 
 
 def _write(
@@ -59,9 +59,9 @@ def _write(
     reporter: FailureReporter,
     defer: Collection[int] | None,
     user_ids: Sequence[int],
-    loaded: tuple[PlannedChunk, CompanyFacts],
+    loaded: tuple[PlannedChunk, EmployerChunkPlan],
 ) -> Callable[[], BatchResult]:
-    planned, companies = loaded
+    planned, chunk_plan = loaded
     return partial(
         write_planned,
         platform,
@@ -71,5 +71,5 @@ def _write(
         reporter=reporter,
         scope_keys=tuple(empty_scope_counts()),
         defer=defer,
-        gather=partial(plan_employer_chunk, companies=companies),
+        gather=chunk_plan.restricted_to,
     )
