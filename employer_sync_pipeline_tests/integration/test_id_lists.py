@@ -48,6 +48,31 @@ def test_postgresql_binds_the_ids_as_one_parameter(platform_db):
         assert "ANY" not in str(sa.select(o.c.id).where(is_one_of(conn, o.c.id, [7])).compile(conn))
 
 
+def test_postgresql_probes_the_index_for_a_chunk_of_ids_and_scans_for_a_whole_run(platform_db):
+    """Without statistics (a freshly loaded platform) and given the array, the planner scans the
+    whole table for a chunk's ids; reading them through ``ARRAY(SELECT unnest(…))`` it probes."""
+    o = org_organisations
+    with platform_db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO org_organisations (remote_gig_company_id, name, status) "
+            "SELECT n, 'c' || n, 'active' FROM generate_series(1, 50000) AS n"
+        )
+    chunk, run = range(1, 50_000, 25), range(1, 50_000, 2)
+    assert len(chunk) <= id_lists.PROBED_IDS < len(run)
+    for wanted, scanned in ((chunk, False), (run, True)):
+        with platform_db.engine.connect() as conn:
+            before = _sequential_scans(conn)
+            query = sa.select(o.c.remote_gig_company_id).where(is_one_of(conn, o.c.remote_gig_company_id, wanted))
+            assert sorted(conn.execute(query).scalars()) == list(wanted)
+            assert (_sequential_scans(conn) > before) is scanned
+
+
+def _sequential_scans(conn) -> int:
+    """This backend's sequential scans of org_organisations, those not yet reported included."""
+    query = "SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'org_organisations'"
+    return conn.exec_driver_sql(query).scalar_one()
+
+
 def test_only_integers_are_bound(platform_db):
     o = org_organisations
     with platform_db.engine.connect() as conn, pytest.raises(sa.exc.StatementError, match="invalid literal for int"):
