@@ -5,12 +5,14 @@ and the driver quote each of them: about 5 ms of CPU per thousand ids on the CI 
 than many of the reads themselves, and a fifth of the JodGig reader's CPU. Instead:
 
 - PostgreSQL gets the ids as an array literal the server casts: ``column = ANY(CAST(:ids AS
-  BIGINT[]))``. Up to a write chunk's worth of them (:data:`PROBED_IDS`) the array is read through
-  ``ARRAY(SELECT unnest(…))``, whose length the planner cannot see: it then probes ``column``'s
-  index once per id. Given the length, it scans the whole table instead (its cost model takes
-  each probe for a read from disk), and the scan grows with the table: 8.4 ms against 2.7 ms for
-  800 ids among 50,000 identities, on every chunk of a full refresh. A run's whole id list (the
-  run-end checks) keeps the plain array, where one scan is what it should cost;
+  BIGINT[]))``. Up to a write chunk's worth of them (:data:`PROBED_IDS`), on a column that leads
+  an index, the array is read through ``ARRAY(SELECT unnest(…))``, whose length the planner cannot
+  see: it then probes the index once per id. Given the length, it scans the whole table instead
+  (its cost model takes each probe for a read from disk), and the scan grows with the table:
+  8.4 ms against 2.7 ms for 800 ids among 50,000 identities, on every chunk of a full refresh.
+  A column no index leads keeps the plain array, which the scan hashes (it would test the hidden
+  array's every id against every row: 430 ms for a chunk of 2,000 over 52,000 memberships), and so does a run's
+  whole id list (the run-end checks), where one scan is what it should cost;
 - MySQL 8.0.4+ and MariaDB 10.6+ get them as a JSON array the server reads as a table:
   ``column IN (SELECT id FROM JSON_TABLE(:ids, …))``, which the optimizer materializes and then
   probes ``column``'s index with, as it does an ``IN`` list;
@@ -109,13 +111,26 @@ def is_one_of(conn: Connection, column: sa.ColumnElement[int], ids: Iterable[int
 def _one_of(form: str, column: sa.ColumnElement[int], name: str, bound: dict) -> sa.ColumnElement[bool]:
     if form in (ARRAY_FORM, PROBES_FORM):
         ids = sa.cast(sa.bindparam(name, type_=_IdArray(), **bound), ARRAY(column.type))
-        if form == PROBES_FORM:
+        if form == PROBES_FORM and _leads_an_index(column):
             ids = sa.func.array(sa.select(sa.func.unnest(ids)).scalar_subquery())
         return column == sa.any_(ids)
     if form == JSON_FORM:
         parameter = sa.bindparam(name, type_=_IdJson(), **bound)
         return column.in_(sa.text(_JSON_IDS.format(name)).bindparams(parameter).columns(sa.column("id", sa.BigInteger)))
     return column.in_(sa.bindparam(name, expanding=True, **bound))
+
+
+def _leads_an_index(column: sa.ColumnElement) -> bool:
+    """Whether ``column`` is the first column of its table's primary key, a unique constraint or a
+    whole-table index: one that can be probed for any of its values."""
+    if getattr(column, "primary_key", False) or getattr(column, "unique", False):
+        return True
+    table = getattr(column, "table", None)
+    if not isinstance(table, sa.Table):
+        return False
+    keys = [c for c in table.constraints if isinstance(c, (sa.PrimaryKeyConstraint, sa.UniqueConstraint))]
+    keys += [i for i in table.indexes if i.dialect_options["postgresql"]["where"] is None]
+    return any(next(iter(key.columns), None) is column for key in keys)
 
 
 def id_chunks(conn: Connection, ids: Iterable[int]) -> Iterator[tuple[int, ...]]:

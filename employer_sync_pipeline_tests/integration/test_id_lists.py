@@ -9,7 +9,7 @@ from employer_sync_pipeline.db import id_lists
 from employer_sync_pipeline.db.engines import create_platform_engine
 from employer_sync_pipeline.db.id_lists import id_chunks, is_one_of
 from employer_sync_pipeline.db.jodgig_tables import companies
-from employer_sync_pipeline.db.platform_tables import metadata, org_organisations
+from employer_sync_pipeline.db.platform_tables import metadata, org_memberships, org_organisations
 from employer_sync_pipeline.settings import Settings
 
 COMPANY_IDS = [1, 2, 3, 2**40, 9_000_000_000_000_000_000]
@@ -65,6 +65,16 @@ def test_postgresql_probes_the_index_for_a_chunk_of_ids_and_scans_for_a_whole_ru
             query = sa.select(o.c.remote_gig_company_id).where(is_one_of(conn, o.c.remote_gig_company_id, wanted))
             assert sorted(conn.execute(query).scalars()) == list(wanted)
             assert (_sequential_scans(conn) > before) is scanned
+
+
+def test_postgresql_keeps_the_plain_array_for_a_column_no_index_leads(platform_db):
+    """Such a column is scanned whatever the form: the plain array is the one the scan hashes."""
+    m, o = org_memberships, org_organisations
+    with platform_db.engine.connect() as conn:
+        for column, probed in ((o.c.remote_gig_company_id, True), (o.c.id, True), (m.c.organisation_id, True),
+                               (m.c.identities_user_id, False), (o.c.name, False)):  # fmt: skip
+            compiled = str(sa.select(column).where(is_one_of(conn, column, range(2000))).compile(conn))
+            assert ("unnest" in compiled) is probed, column
 
 
 def _sequential_scans(conn) -> int:
