@@ -12,7 +12,7 @@ from pydantic import Field
 from ..domain.window import SyncMode
 from ..settings import Settings
 from ..sync.dry_run_report import plan_report
-from ..sync.results import BatchResult
+from ..sync.results import DEACTIVATED, FAILED, SKIPPED, SYNCED, BatchResult
 from ..sync.run_lock import RunInterrupted
 from ..sync.run_steps import (
     Batch,
@@ -259,9 +259,10 @@ def build_write_sync_log(sync: SyncDefinition) -> dg.OpDefinition:
             context.log_event(materialization)
         for evaluation in evaluate_after_sync(sync, written_tables(sync, total), total, jodgig_db, platform_db):
             context.log_event(evaluation)
+        counts = total.outcome_counts
         context.log.info(
-            f"sync log {log_id}: {total.selected} selected, {total.synced} synced, {total.deactivated} deactivated, "
-            f"{total.skipped} skipped, {total.failed} failed"
+            f"sync log {log_id}: {total.selected} selected, {counts[SYNCED]} synced, {counts[DEACTIVATED]} deactivated, "
+            f"{counts[SKIPPED]} skipped, {counts[FAILED]} failed"
         )
         context.add_output_metadata(
             {

@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 
 import dagster as dg
 
-from ..sync.results import BatchResult
+from ..sync.results import DEACTIVATED, FAILED, SKIPPED, SYNCED, BatchResult
 from ..sync.sync_definitions import SyncDefinition
 
 #: Run tags with a sync run's outcome (SPEC §10).
@@ -35,12 +35,13 @@ def scope_counts_markdown(scope_counts: Mapping[str, int], labels: Mapping[str, 
 
 
 def result_metadata(result: BatchResult) -> dict:
+    counts = result.outcome_counts
     metadata = {
         "selected": result.selected,
-        "synced": result.synced,
-        "deactivated": result.deactivated,
-        "skipped": result.skipped,
-        "failed": result.failed,
+        "synced": counts[SYNCED],
+        "deactivated": counts[DEACTIVATED],
+        "skipped": counts[SKIPPED],
+        "failed": counts[FAILED],
     }
     metadata.update({f"rows/{key}": count for key, count in sorted(result.table_rows.items())})
     if result.failures:
@@ -98,7 +99,7 @@ def table_materializations(
     Every number is labelled ``<sync>/<mode>/<count>``, so each sync and mode is its own series in
     the asset's plots: an employer backfill never zigzags into the talent incremental line.
     """
-    series = f"{sync.name}/{mode}"
+    series, failed = f"{sync.name}/{mode}", result.failed
     return [
         dg.AssetMaterialization(
             asset_key=["platform", table],
@@ -107,7 +108,7 @@ def table_materializations(
                 "sync": sync.name,
                 "sync_mode": mode,
                 **{f"{series}/{key}": value for key, value in _table_counts(result, table).items()},
-                f"{series}/records_failed": result.failed,
+                f"{series}/records_failed": failed,
                 f"{series}/duration_seconds": dg.MetadataValue.float(duration_seconds),
             },
         )

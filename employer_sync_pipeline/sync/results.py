@@ -131,6 +131,11 @@ class BatchResult:
         records = [record for record in self.records if record.outcome != DEFERRED]
         return BatchResult(records, self.table_rows, self.scope_keys, self.company_owners)
 
+    @property
+    def outcome_counts(self) -> Counter:
+        """Records by outcome, in one pass over them: for a caller that reads several counts."""
+        return Counter(map(_outcome_of, self.records))
+
     def _count(self, outcome: str) -> int:
         return operator.countOf(map(_outcome_of, self.records), outcome)
 

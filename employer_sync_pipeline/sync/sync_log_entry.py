@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ..domain.failure_streaks import FailureStreak
 from ..domain.window import SyncWindow
-from .results import BatchResult
+from .results import DEACTIVATED, FAILED, SKIPPED, SYNCED, BatchResult
 
 DESTINATION_TABLE = "identities_users"
 
@@ -26,7 +26,7 @@ class SyncLogEntry:
         return not self.result.failures
 
     def as_row(self) -> dict:
-        result = self.result
+        result, counts = self.result, self.result.outcome_counts
         return {
             "origin_table": self.origin_table,
             "destination_table": DESTINATION_TABLE,
@@ -37,10 +37,10 @@ class SyncLogEntry:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "records_selected": result.selected,
-            "records_synced": result.synced,
-            "records_deactivated": result.deactivated,
-            "records_skipped": result.skipped,
-            "records_failed": result.failed,
+            "records_synced": counts[SYNCED],
+            "records_deactivated": counts[DEACTIVATED],
+            "records_skipped": counts[SKIPPED],
+            "records_failed": counts[FAILED],
             "fail_log": [
                 failure.as_log_entry() | self.streaks[failure.remote_gig_user_id].as_log_fields()
                 for failure in result.failures
