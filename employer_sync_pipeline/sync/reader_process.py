@@ -18,6 +18,7 @@ import dataclasses
 import gc
 import inspect
 import io
+import itertools
 import os
 import pickle
 import signal
@@ -40,6 +41,10 @@ _POLL_SECONDS = 0.2
 _EXIT_SECONDS = 5.0
 #: The exit status of a child someone else reaped.
 _STATUS_UNKNOWN = -1
+#: Chunks between two garbage collections, in the batch's process and in each reader, while
+#: automatic collection is paused: a scale-30 chunk of 2,000 employers leaves about 300 objects in
+#: reference cycles, so 50 chunks hold a few MiB of them at most.
+COLLECT_EVERY = 50
 
 
 class ReaderProcessFailed(Exception):
@@ -72,17 +77,25 @@ class ReaderProcess(Generic[Request, Loaded]):
     they were submitted.
 
     Use it as a context manager: leaving the block ends every child, whatever happened in it. One
-    at a time in a process: the garbage collector's freeze, held while the children live, is the
-    whole process's.
+    at a time in a process: the garbage collector's freeze and pause, held while the children live,
+    are the whole process's.
+
+    While the children live, the collector does not run on its own, in this process or theirs (they
+    inherit the pause): each collects every :data:`COLLECT_EVERY` chunks instead. A chunk's plans
+    are tens of thousands of objects that live until written, and a batch's outcomes live until it
+    ends; the collector walked them again and again, 0.7 s of CPU over a 10 s full refresh, to free
+    the few hundred objects per chunk that sit in reference cycles.
     """
 
     def __init__(self, loader: ChunkLoader[Request, Loaded], count: int = 1):
         self._loader = loader
         self._children: list[_Child] = []
         self._submitted = self._returned = 0
+        self._collecting = gc.isenabled()
         # The heap stays frozen while the children live: a collection walks every object it
         # tracks, writing to its page, which the kernel then copies for the other process.
         gc.freeze()
+        gc.disable()
         try:
             for _ in range(count):
                 self._children.append(_Child(loader, [child.pipe for child in self._children]))
@@ -106,6 +119,8 @@ class ReaderProcess(Generic[Request, Loaded]):
         is alive."""
         child = self._children[self._returned % len(self._children)]
         self._returned += 1
+        if self._returned % COLLECT_EVERY == 0:
+            gc.collect()
         return child.result()
 
     def close(self, kill: bool = False) -> None:
@@ -115,6 +130,8 @@ class ReaderProcess(Generic[Request, Loaded]):
         for child in self._children:
             child.end(kill)
         gc.unfreeze()
+        if self._collecting:
+            gc.enable()
 
 
 class _Child:
@@ -205,7 +222,7 @@ def _run_child(parent_end: PipeEnd, pipe: PipeEnd, loader: ChunkLoader) -> None:
 
 
 def _serve(pipe: PipeEnd, loader: ChunkLoader) -> None:
-    while True:
+    for served in itertools.count(1):
         try:
             request = pipe.recv()
         except EOFError:
@@ -217,6 +234,8 @@ def _serve(pipe: PipeEnd, loader: ChunkLoader) -> None:
             pipe.send_bytes(_error_message(error))
             return
         pipe.send_bytes(dumps(message))
+        if served % COLLECT_EVERY == 0:
+            gc.collect()
 
 
 def _error_message(error: Exception) -> bytes:

@@ -1,6 +1,7 @@
 """The JodGig reader process: what it reads, how its errors and its death reach the batch, and that a
 batch writes exactly what it writes without it (SPEC §3, §8)."""
 
+import gc
 import os
 import signal
 import time
@@ -12,7 +13,7 @@ from employer_sync_pipeline.db.engines import create_jodgig_engine, create_platf
 from employer_sync_pipeline.db.limits import ConnectionLimits
 from employer_sync_pipeline.demo.generator import DEMO_OBSOLETE_COMPANY_IDS, generate_demo_data
 from employer_sync_pipeline.domain.timezone import TimezoneService
-from employer_sync_pipeline.sync import batch
+from employer_sync_pipeline.sync import batch, reader_process
 from employer_sync_pipeline.sync.employer_batch import sync_employer_batch
 from employer_sync_pipeline.sync.failure_reporting import NoReporter
 from employer_sync_pipeline.sync.reader_process import ChunkLoader, ReaderProcess, ReaderProcessFailed
@@ -84,6 +85,32 @@ def dies_on_the_second_chunk(conn, user_ids):
     if user_ids == (2,):
         os.kill(os.getpid(), signal.SIGKILL)
     return user_ids
+
+
+def collector_of_reader(conn, user_ids):
+    """Whether the reader's collector runs on its own, and how many full collections it has made."""
+    return gc.isenabled(), gc.get_stats()[2]["collections"]
+
+
+@pytest.mark.parametrize("collecting", [True, False], ids=["collector on", "collector off"])
+def test_collection_is_paused_while_the_readers_live_and_made_every_few_chunks(source, monkeypatch, collecting):
+    monkeypatch.setattr(reader_process, "COLLECT_EVERY", 2)
+    (gc.enable if collecting else gc.disable)()
+    try:
+        with ReaderProcess(loader(source, collector_of_reader)) as reader:
+            answers, parent = [], []
+            for chunk in [(1,), (2,), (3,), (4,)]:
+                reader.submit(chunk)
+                answers.append(reader.result())
+                parent.append(gc.get_stats()[2]["collections"])
+                assert not gc.isenabled()
+        assert gc.isenabled() is collecting, "the collector is as it was before"
+    finally:
+        gc.enable()
+    assert {enabled for enabled, _ in answers} == {False}
+    child = [collections for _, collections in answers]
+    assert child[1] == child[0] and child[2] == child[1] + 1, "the reader collects after every second chunk"
+    assert [after - parent[0] for after in parent] == [0, 1, 1, 2], "so does the batch's process"
 
 
 def test_a_second_reader_that_dies_fails_the_batch_when_its_chunk_is_due(source):
