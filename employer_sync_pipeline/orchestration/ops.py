@@ -12,7 +12,7 @@ from pydantic import Field
 from ..domain.window import SyncMode
 from ..settings import Settings
 from ..sync.dry_run_report import plan_report
-from ..sync.results import DEACTIVATED, FAILED, SKIPPED, SYNCED, BatchResult
+from ..sync.results import BatchResult
 from ..sync.run_lock import RunInterrupted
 from ..sync.run_steps import (
     Batch,
@@ -259,11 +259,7 @@ def build_write_sync_log(sync: SyncDefinition) -> dg.OpDefinition:
             context.log_event(materialization)
         for evaluation in evaluate_after_sync(sync, written_tables(sync, total), total, jodgig_db, platform_db):
             context.log_event(evaluation)
-        counts = total.outcome_counts
-        context.log.info(
-            f"sync log {log_id}: {total.selected} selected, {counts[SYNCED]} synced, {counts[DEACTIVATED]} deactivated, "
-            f"{counts[SKIPPED]} skipped, {counts[FAILED]} failed"
-        )
+        context.log.info(f"sync log {log_id}: " + ", ".join(f"{count} {name}" for name, count in total.counts.items()))
         context.add_output_metadata(
             {
                 "sync_log_id": log_id,

@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 
 import dagster as dg
 
-from ..sync.results import DEACTIVATED, FAILED, SKIPPED, SYNCED, BatchResult
+from ..sync.results import BatchResult
 from ..sync.sync_definitions import SyncDefinition
 
 #: Run tags with a sync run's outcome (SPEC §10).
@@ -35,14 +35,7 @@ def scope_counts_markdown(scope_counts: Mapping[str, int], labels: Mapping[str, 
 
 
 def result_metadata(result: BatchResult) -> dict:
-    counts = result.outcome_counts
-    metadata = {
-        "selected": result.selected,
-        "synced": counts[SYNCED],
-        "deactivated": counts[DEACTIVATED],
-        "skipped": counts[SKIPPED],
-        "failed": counts[FAILED],
-    }
+    metadata: dict = result.counts
     metadata.update({f"rows/{key}": count for key, count in sorted(result.table_rows.items())})
     if result.failures:
         metadata["failed_user_ids"] = dg.MetadataValue.json([f.remote_gig_user_id for f in result.failures])

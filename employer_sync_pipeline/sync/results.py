@@ -37,6 +37,8 @@ DEFERRED = "deferred"
 # A run's counts go over every record (a full refresh has a hundred thousand): counted in C.
 _outcome_of = operator.attrgetter("outcome")
 _scope_set_of = operator.attrgetter("scope_set")
+#: The outcomes a run counts, in the order it reports them.
+_COUNTED_OUTCOMES = (SYNCED, DEACTIVATED, SKIPPED, FAILED)
 
 
 class ScopeSetLike(Protocol):
@@ -132,9 +134,11 @@ class BatchResult:
         return BatchResult(records, self.table_rows, self.scope_keys, self.company_owners)
 
     @property
-    def outcome_counts(self) -> Counter:
-        """Records by outcome, in one pass over them: for a caller that reads several counts."""
-        return Counter(map(_outcome_of, self.records))
+    def counts(self) -> dict[str, int]:
+        """Records selected, synced, deactivated, skipped and failed, in one pass over them: what the
+        sync log, the run's metadata and its log line all report."""
+        by_outcome = Counter(map(_outcome_of, self.records))
+        return {"selected": self.selected} | {outcome: by_outcome[outcome] for outcome in _COUNTED_OUTCOMES}
 
     def _count(self, outcome: str) -> int:
         return operator.countOf(map(_outcome_of, self.records), outcome)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ..domain.failure_streaks import FailureStreak
 from ..domain.window import SyncWindow
-from .results import DEACTIVATED, FAILED, SKIPPED, SYNCED, BatchResult
+from .results import BatchResult
 
 DESTINATION_TABLE = "identities_users"
 
@@ -26,7 +26,7 @@ class SyncLogEntry:
         return not self.result.failures
 
     def as_row(self) -> dict:
-        result, counts = self.result, self.result.outcome_counts
+        result = self.result
         return {
             "origin_table": self.origin_table,
             "destination_table": DESTINATION_TABLE,
@@ -36,11 +36,7 @@ class SyncLogEntry:
             "watermark_to": self.window.upper,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
-            "records_selected": result.selected,
-            "records_synced": counts[SYNCED],
-            "records_deactivated": counts[DEACTIVATED],
-            "records_skipped": counts[SKIPPED],
-            "records_failed": counts[FAILED],
+            **{f"records_{name}": count for name, count in result.counts.items()},
             "fail_log": [
                 failure.as_log_entry() | self.streaks[failure.remote_gig_user_id].as_log_fields()
                 for failure in result.failures
